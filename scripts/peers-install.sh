@@ -43,7 +43,8 @@ fi
 if [[ -f node_modules/ipfs-unixfs-importer/package.json && -f node_modules/blockstore-core/package.json && -f node_modules/@ipld/car/package.json ]]; then
     exit 0
 fi
-npm install --no-audit --no-fund --loglevel=error >/tmp/aegis-peers-unixfs.log 2>&1 || {
+# The committed package-lock.json pins every transitive version; npm ci installs exactly those.
+npm ci --no-audit --no-fund --loglevel=error >/tmp/aegis-peers-unixfs.log 2>&1 || {
     tail -20 /tmp/aegis-peers-unixfs.log >&2
     echo "peers-install: npm install failed (log: /tmp/aegis-peers-unixfs.log)" >&2
     exit 1

@@ -1,0 +1,225 @@
+/*
+ * The test gateway of gateway.h: one accept loop on its own thread, polling a stop flag so that
+ * gw_stop always ends it, and answering each connection in turn.
+ */
+#include "gateway.h"
+#include "test.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { MAX_ROUTES = 64, REQUEST_MAX_BYTES = 8192, DRIP_MAX_BYTES = 100, DRIP_INTERVAL_MS = 1500 };
+
+typedef struct gw_route_entry {
+    char target[256];
+    gw_mode mode;
+    int status;
+    char ctype[128];
+    uint8_t *body;
+    size_t len;
+    int hits;
+} gw_route_entry;
+
+struct gw_server {
+    int fd;
+    char url[64];
+    pthread_t thread;
+    atomic_bool stop;
+    pthread_mutex_t lock;
+    gw_route_entry routes[MAX_ROUTES];
+    size_t count;
+    char accept[256];
+};
+
+static void send_all(int fd, const void *data, size_t len)
+{
+    const uint8_t *p = data;
+    while (len > 0) {
+        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+        if (n <= 0)
+            return; /* the client went away: fine, it is allowed to */
+        p += n;
+        len -= (size_t)n;
+    }
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static void answer(gw_server *gw, int fd)
+{
+    char req[REQUEST_MAX_BYTES + 1];
+    size_t n = 0;
+    while (n < REQUEST_MAX_BYTES) {
+        struct pollfd p = {fd, POLLIN, 0};
+        if (poll(&p, 1, 2000) <= 0)
+            return;
+        ssize_t got = recv(fd, req + n, REQUEST_MAX_BYTES - n, 0);
+        if (got <= 0)
+            return;
+        n += (size_t)got;
+        req[n] = '\0';
+        if (strstr(req, "\r\n\r\n") != NULL)
+            break;
+    }
+    char target[256] = "";
+    if (sscanf(req, "GET %255s HTTP/1.1", target) != 1)
+        return;
+    const char *acc = strcasestr(req, "\r\nAccept: ");
+    pthread_mutex_lock(&gw->lock);
+    if (acc != NULL) {
+        acc += 10;
+        size_t m = strcspn(acc, "\r");
+        snprintf(gw->accept, sizeof gw->accept, "%.*s", (int)(m < 255 ? m : 255), acc);
+    }
+    gw_route_entry *r = NULL;
+    for (size_t i = 0; i < gw->count; i++)
+        if (strcmp(gw->routes[i].target, target) == 0)
+            r = &gw->routes[i];
+    if (r != NULL)
+        r->hits++;
+    pthread_mutex_unlock(&gw->lock);
+    char head[512];
+    if (r == NULL) {
+        const char nf[] =
+            "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        send_all(fd, nf, sizeof nf - 1);
+        return;
+    }
+    switch (r->mode) {
+    case GW_PLAIN:
+    case GW_HUGE_LENGTH: {
+        char length[32];
+        snprintf(length, sizeof length, "%zu", r->len);
+        int h = snprintf(head, sizeof head,
+                         "HTTP/1.1 %d X\r\nContent-Type: %s\r\nContent-Length: %s\r\n"
+                         "Connection: close\r\n\r\n",
+                         r->status, r->ctype, r->mode == GW_HUGE_LENGTH ? "5000000000" : length);
+        send_all(fd, head, (size_t)h);
+        send_all(fd, r->body, r->len);
+        break;
+    }
+    case GW_DRIP: {
+        int h = snprintf(head, sizeof head,
+                         "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+                         "Connection: close\r\n\r\n",
+                         r->ctype, r->len);
+        send_all(fd, head, (size_t)h);
+        for (size_t i = 0; i < r->len && i < DRIP_MAX_BYTES && !atomic_load(&gw->stop); i++) {
+            if (send(fd, r->body + i, 1, MSG_NOSIGNAL) != 1)
+                break;
+            sleep_ms(DRIP_INTERVAL_MS);
+        }
+        break;
+    }
+    case GW_REDIRECT_SELF: {
+        int h = snprintf(head, sizeof head,
+                         "HTTP/1.1 302 Found\r\nLocation: %s%s\r\nContent-Length: 0\r\n"
+                         "Connection: close\r\n\r\n",
+                         gw->url, target);
+        send_all(fd, head, (size_t)h);
+        break;
+    }
+    case GW_HANG_UP:
+        break;
+    }
+}
+
+static void *serve(void *arg)
+{
+    gw_server *gw = arg;
+    while (!atomic_load(&gw->stop)) {
+        struct pollfd p = {gw->fd, POLLIN, 0};
+        if (poll(&p, 1, 50) <= 0)
+            continue;
+        int c = accept(gw->fd, NULL, NULL);
+        if (c < 0)
+            continue;
+        answer(gw, c);
+        shutdown(c, SHUT_RDWR);
+        close(c);
+    }
+    return NULL;
+}
+
+gw_server *gw_start(void)
+{
+    gw_server *gw = calloc(1, sizeof *gw);
+    CHECK(gw != NULL);
+    gw->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    CHECK(gw->fd >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t alen = sizeof a;
+    CHECK(bind(gw->fd, (struct sockaddr *)&a, sizeof a) == 0);
+    CHECK(listen(gw->fd, 16) == 0);
+    CHECK(getsockname(gw->fd, (struct sockaddr *)&a, &alen) == 0);
+    snprintf(gw->url, sizeof gw->url, "http://127.0.0.1:%u", ntohs(a.sin_port));
+    pthread_mutex_init(&gw->lock, NULL);
+    CHECK(pthread_create(&gw->thread, NULL, serve, gw) == 0);
+    return gw;
+}
+
+void gw_stop(gw_server *gw)
+{
+    atomic_store(&gw->stop, true);
+    pthread_join(gw->thread, NULL);
+    close(gw->fd);
+    for (size_t i = 0; i < gw->count; i++)
+        free(gw->routes[i].body);
+    pthread_mutex_destroy(&gw->lock);
+    free(gw);
+}
+
+const char *gw_url(const gw_server *gw)
+{
+    return gw->url;
+}
+
+void gw_route(gw_server *gw, const char *target, gw_mode mode, int status, const char *ctype,
+              const uint8_t *body, size_t len)
+{
+    pthread_mutex_lock(&gw->lock);
+    CHECK(gw->count < MAX_ROUTES);
+    gw_route_entry *r = &gw->routes[gw->count++];
+    snprintf(r->target, sizeof r->target, "%s", target);
+    snprintf(r->ctype, sizeof r->ctype, "%s", ctype);
+    r->mode = mode;
+    r->status = status;
+    r->body = malloc(len ? len : 1);
+    CHECK(r->body != NULL);
+    if (len)
+        memcpy(r->body, body, len);
+    r->len = len;
+    pthread_mutex_unlock(&gw->lock);
+}
+
+int gw_hits(gw_server *gw, const char *target)
+{
+    int hits = 0;
+    pthread_mutex_lock(&gw->lock);
+    for (size_t i = 0; i < gw->count; i++)
+        if (strcmp(gw->routes[i].target, target) == 0)
+            hits += gw->routes[i].hits;
+    pthread_mutex_unlock(&gw->lock);
+    return hits;
+}
+
+const char *gw_last_accept(gw_server *gw)
+{
+    static char copy[256];
+    pthread_mutex_lock(&gw->lock);
+    snprintf(copy, sizeof copy, "%s", gw->accept);
+    pthread_mutex_unlock(&gw->lock);
+    return copy;
+}
