@@ -1,0 +1,156 @@
+/*
+ * The node component: everything `aegis-node` is besides HTTP itself. It reads the YAML config
+ * file into a typed, validated config (node_config), compiles its routes into a table that
+ * answers "which upstream serves this host and path", runs the worker threads, the loopback admin
+ * listener (/healthz, /metrics, /config), the access log and the signal handling (SIGTERM/SIGINT
+ * drain, SIGHUP reload). This header is the only one the program and the tests include.
+ */
+#ifndef AEGIS_NODE_H
+#define AEGIS_NODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NODE_VERSION "0.1.0"
+
+/* ---- limits of the config itself ---------------------------------------------------------- */
+
+enum {
+    NODE_MAX_LISTENERS = 16,
+    NODE_MAX_WORKERS = 256,
+    NODE_MAX_ROUTES = 256,
+    NODE_MAX_UPSTREAMS = 64,
+    NODE_MAX_SERVERS = 32,      /* addresses per upstream */
+    NODE_MAX_NAME_BYTES = 64,   /* upstream and route names */
+    NODE_MAX_HOST_BYTES = 253,  /* a DNS name */
+    NODE_MAX_PATH_BYTES = 1024, /* a route path pattern */
+    NODE_MAX_CONFIG_BYTES = 1 << 20,
+    NODE_ERR_BYTES = 512, /* a config error message */
+};
+
+/* ---- configuration -------------------------------------------------------------------------- */
+
+/* An address:port to listen on or to connect to; host is a numeric IPv4/IPv6 address. */
+typedef struct {
+    char host[64];
+    uint16_t port;
+} node_addr;
+
+typedef struct {
+    char name[NODE_MAX_NAME_BYTES];
+    node_addr servers[NODE_MAX_SERVERS];
+    size_t server_count;
+    uint32_t pool_size; /* idle keep-alive connections kept per server and worker; 0: none */
+} node_upstream;
+
+typedef enum { NODE_PATH_EXACT, NODE_PATH_PREFIX } node_path_kind;
+
+typedef struct {
+    char name[NODE_MAX_NAME_BYTES];     /* metrics and log label; defaults to "host path" */
+    char host[NODE_MAX_HOST_BYTES + 1]; /* lower case; "*.suffix" or "*" (any host) */
+    char path[NODE_MAX_PATH_BYTES + 1]; /* as written: "/exact" or "/prefix/" plus a star */
+    node_path_kind path_kind;
+    size_t prefix_len; /* for NODE_PATH_PREFIX: bytes of path before the '*' */
+    char upstream[NODE_MAX_NAME_BYTES];
+    size_t upstream_index; /* into node_config.upstreams, resolved by validation */
+} node_route;
+
+typedef struct {
+    uint32_t max_header_bytes;
+    uint64_t max_body_bytes;
+    uint32_t max_uri_bytes;
+    uint32_t max_headers;
+} node_limits;
+
+typedef struct {
+    uint32_t header_read_ms;
+    uint32_t body_read_ms;
+    uint32_t idle_ms;
+    uint32_t upstream_connect_ms;
+    uint32_t upstream_read_ms;
+    uint32_t shutdown_drain_ms;
+} node_timeouts;
+
+typedef enum { NODE_LOG_JSON, NODE_LOG_KV } node_log_format;
+
+typedef struct {
+    bool enabled;
+    node_log_format format;
+    char path[4096]; /* "stderr", "stdout" or a file path (appended to) */
+} node_access_log;
+
+typedef struct {
+    node_addr listen;
+    bool enabled;
+    bool allow_non_loopback; /* the admin API has no authentication: loopback unless said so */
+} node_admin;
+
+typedef struct {
+    char source[4096]; /* the file name used in messages ("<default>" when embedded) */
+    node_addr listeners[NODE_MAX_LISTENERS];
+    size_t listener_count;
+    uint32_t workers; /* resolved: never 0 after parsing */
+    node_upstream upstreams[NODE_MAX_UPSTREAMS];
+    size_t upstream_count;
+    node_route routes[NODE_MAX_ROUTES];
+    size_t route_count;
+    node_limits limits;
+    node_timeouts timeouts;
+    node_admin admin;
+    node_access_log access_log;
+    bool demo_origin; /* spawn aegis-demo-origin next to our executable */
+    node_addr demo_origin_listen;
+} node_config;
+
+/* The embedded default config (the same text as docs/aegis.example.yaml). */
+extern const char node_default_config_yaml[];
+
+/* Parses YAML text into a new config (caller frees with node_config_free). `source` names the
+ * text in error messages. On failure returns NULL and writes "source:line:col: key.path: what is
+ * wrong" into err (NODE_ERR_BYTES). */
+node_config *node_config_parse(const char *text, size_t len, const char *source, char *err);
+
+/* Reads and parses a config file; errors as node_config_parse, or "file: cannot read: why". */
+node_config *node_config_load(const char *path, char *err);
+
+void node_config_free(node_config *cfg);
+
+/* Writes the effective config (every key, defaults filled in) as YAML into a new string
+ * (caller frees); NULL when out of memory. */
+char *node_config_format(const node_config *cfg);
+
+/* Parses "1.2.3.4:80" or "[::1]:80" into addr; false with a reason in err (NODE_ERR_BYTES). */
+bool node_addr_parse(const char *text, node_addr *addr, char *err);
+
+/* ---- routing ----------------------------------------------------------------------------------
+ */
+
+/* Finds the route for a request. Hosts are compared without case, :port or trailing dot, in
+ * three tiers: routes naming the host exactly; then "*.suffix" routes (a longer suffix first);
+ * then "*" routes. The first tier with a route whose path matches wins, and within it the most
+ * specific path (an exact path before any prefix, a longer prefix before a shorter one).
+ * Returns the index into cfg->routes, or -1. `path` is the normalized request path without its
+ * query string (see node_path_normalize). */
+int node_route_match(const node_config *cfg, const char *host, size_t host_len, const char *path,
+                     size_t path_len);
+
+/* Normalizes a request path for matching, as an origin would read it (RFC 3986 6.2.2): percent-
+ * encoded unreserved characters are decoded ("%61" -> "a"), other escapes get upper-case hex, and
+ * "." and ".." segments are removed, so "/x/../api/%61" matches routes like "/api/a". The request
+ * is forwarded unchanged. Writes at most cap bytes to out and returns the length, or -1 when out
+ * is too small or the path is malformed (a bad escape, not starting with '/'). */
+long node_path_normalize(const char *path, size_t len, char *out, size_t cap);
+
+/* ---- running ----------------------------------------------------------------------------------
+ */
+
+/* Runs the node on `cfg` (taken over): starts the demo origin if configured, the workers and the
+ * admin listener, then serves until SIGTERM or SIGINT, which drain the connections (at most
+ * timeouts.shutdown_drain_ms) before returning 0. SIGHUP re-reads `config_path` (NULL: the
+ * embedded default, nothing to re-read) and switches new requests to it; a config that does not
+ * parse is reported on stderr and the running one kept. Returns 1 when start-up fails (the
+ * reason is printed on stderr). */
+int node_run(node_config *cfg, const char *config_path);
+
+#endif

@@ -1,0 +1,286 @@
+/*
+ * The node's main thread: it starts the demo origin (when configured), the workers and the admin
+ * listener, then runs a libuv loop that waits for signals. SIGTERM and SIGINT drain the workers
+ * and end the process with status 0; SIGHUP re-reads the config file and hands the new generation
+ * to every worker, or reports why the new file is refused and keeps the running config. What can
+ * only change with a restart (listeners, worker count, admin address) is reported, not applied.
+ */
+#include "node/internal.h"
+
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct {
+    uv_loop_t loop;
+    uv_signal_t sig_term, sig_int, sig_hup;
+    uv_process_t demo;
+    bool demo_running;
+    bool stopping;
+    const char *config_path;
+    node_gen *current;
+    node_metrics *metrics;
+    node_worker **workers;
+    size_t worker_count;
+    node_admin_server *admin;
+} node_main;
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+    char line[NODE_ERR_BYTES + 128];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n > sizeof line - 2)
+        n = (int)sizeof line - 2;
+    line[n++] = '\n';
+    /* One write per line: workers write access log lines to the same stderr. */
+    ssize_t w = write(STDERR_FILENO, line, (size_t)n);
+    (void)w;
+}
+
+static void addr_text(const node_addr *a, char *buf, size_t cap)
+{
+    snprintf(buf, cap, strchr(a->host, ':') ? "[%s]:%u" : "%s:%u", a->host, a->port);
+}
+
+/* ---- the demo origin ----------------------------------------------------------------------- */
+
+static void on_demo_exit(uv_process_t *p, int64_t status, int sig)
+{
+    node_main *m = p->data;
+    if (!m->stopping)
+        say("aegis-node: demo origin exited (status %lld, signal %d)", (long long)status, sig);
+    m->demo_running = false;
+    uv_close((uv_handle_t *)p, NULL);
+}
+
+static bool start_demo_origin(node_main *m, const node_config *cfg, char *err)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) {
+        snprintf(err, NODE_ERR_BYTES, "demo_origin: cannot find our own executable");
+        return false;
+    }
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash == NULL || (size_t)(slash - exe) + sizeof "/aegis-demo-origin" > sizeof exe) {
+        snprintf(err, NODE_ERR_BYTES, "demo_origin: odd executable path %.400s", exe);
+        return false;
+    }
+    strcpy(slash, "/aegis-demo-origin");
+    char listen[96];
+    addr_text(&cfg->demo_origin_listen, listen, sizeof listen);
+    char *args[] = {exe, "--listen", listen, NULL};
+    uv_stdio_container_t stdio[3] = {{.flags = UV_IGNORE},
+                                     {.flags = UV_INHERIT_FD, .data.fd = 1},
+                                     {.flags = UV_INHERIT_FD, .data.fd = 2}};
+    uv_process_options_t opt = {
+        .exit_cb = on_demo_exit, .file = exe, .args = args, .stdio_count = 3, .stdio = stdio};
+    m->demo.data = m;
+    int rc = uv_spawn(&m->loop, &m->demo, &opt);
+    if (rc != 0) {
+        snprintf(err, NODE_ERR_BYTES, "demo_origin: cannot start %.400s: %s", exe, uv_strerror(rc));
+        uv_close((uv_handle_t *)&m->demo, NULL);
+        return false;
+    }
+    m->demo_running = true;
+    say("aegis-node: demo origin started on %s (pid %d)", listen, m->demo.pid);
+    return true;
+}
+
+/* ---- reload and stop ----------------------------------------------------------------------- */
+
+static bool same_addr(const node_addr *a, const node_addr *b)
+{
+    return a->port == b->port && strcmp(a->host, b->host) == 0;
+}
+
+static void warn_restart_only(const node_config *old, const node_config *new)
+{
+    bool listeners = old->listener_count != new->listener_count;
+    for (size_t i = 0; !listeners && i < old->listener_count; i++)
+        listeners = !same_addr(&old->listeners[i], &new->listeners[i]);
+    if (listeners)
+        say("aegis-node: reload: 'listen' changed; it takes effect on restart");
+    if (old->workers != new->workers)
+        say("aegis-node: reload: 'workers' changed; it takes effect on restart");
+    if (old->admin.enabled != new->admin.enabled ||
+        !same_addr(&old->admin.listen, &new->admin.listen))
+        say("aegis-node: reload: 'admin' changed; it takes effect on restart");
+    if (old->demo_origin != new->demo_origin ||
+        !same_addr(&old->demo_origin_listen, &new->demo_origin_listen))
+        say("aegis-node: reload: 'demo_origin' changed; it takes effect on restart");
+}
+
+static void reload(node_main *m)
+{
+    if (m->config_path == NULL) {
+        say("aegis-node: reload: running on the embedded default config; nothing to re-read");
+        return;
+    }
+    char err[NODE_ERR_BYTES];
+    node_config *cfg = node_config_load(m->config_path, err);
+    node_access_logger *log = NULL;
+    node_gen *gen = NULL;
+    if (cfg != NULL && cfg->access_log.enabled)
+        log = node_access_logger_new(&cfg->access_log, err);
+    if (cfg != NULL && (log != NULL || !cfg->access_log.enabled))
+        gen = node_gen_new(cfg, log, m->metrics, err);
+    if (gen == NULL) {
+        node_access_logger_free(log);
+        node_config_free(cfg);
+        atomic_fetch_add(&m->metrics->reloads_failed, 1);
+        say("aegis-node: reload failed, keeping the running config: %s", err);
+        return;
+    }
+    warn_restart_only(m->current->cfg, cfg);
+    for (size_t i = 0; i < m->worker_count; i++)
+        node_worker_reload(m->workers[i], gen);
+    node_gen_unref(m->current);
+    m->current = gen;
+    atomic_fetch_add(&m->metrics->reloads_ok, 1);
+    say("aegis-node: reloaded %s (%zu routes, %zu upstreams)", m->config_path, cfg->route_count,
+        cfg->upstream_count);
+}
+
+static void stop(node_main *m, const char *why)
+{
+    if (m->stopping)
+        return;
+    m->stopping = true;
+    uint32_t drain_ms = m->current->cfg->timeouts.shutdown_drain_ms;
+    say("aegis-node: %s: draining connections (at most %u ms)", why, drain_ms);
+    for (size_t i = 0; i < m->worker_count; i++)
+        node_worker_stop(m->workers[i], drain_ms);
+    node_admin_shutdown(m->admin);
+    m->admin = NULL;
+    uv_close((uv_handle_t *)&m->sig_term, NULL);
+    uv_close((uv_handle_t *)&m->sig_int, NULL);
+    uv_close((uv_handle_t *)&m->sig_hup, NULL);
+    if (m->demo_running)
+        uv_process_kill(&m->demo, SIGTERM);
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+    node_main *m = s->data;
+    if (signum == SIGHUP)
+        reload(m);
+    else
+        stop(m, signum == SIGTERM ? "SIGTERM" : "SIGINT");
+}
+
+/* ---- start --------------------------------------------------------------------------------- */
+
+static void start_signal(node_main *m, uv_signal_t *s, int signum)
+{
+    uv_signal_init(&m->loop, s);
+    s->data = m;
+    uv_signal_start(s, on_signal, signum);
+}
+
+int node_run(node_config *cfg, const char *config_path)
+{
+    char err[NODE_ERR_BYTES];
+    /* A client that disconnects while we write must cost an EPIPE, not the process. */
+    signal(SIGPIPE, SIG_IGN);
+    node_main m = {.config_path = config_path};
+    int rc = uv_loop_init(&m.loop);
+    if (rc != 0) {
+        say("aegis-node: loop: %s", uv_strerror(rc));
+        node_config_free(cfg);
+        return 1;
+    }
+    int status = 1;
+    node_access_logger *log = NULL;
+    m.metrics = node_metrics_new(cfg->workers);
+    if (m.metrics == NULL) {
+        say("aegis-node: out of memory");
+        node_config_free(cfg);
+        goto out;
+    }
+    if (cfg->access_log.enabled && (log = node_access_logger_new(&cfg->access_log, err)) == NULL) {
+        say("aegis-node: %s: %s", cfg->source, err);
+        node_config_free(cfg);
+        goto out;
+    }
+    m.current = node_gen_new(cfg, log, m.metrics, err);
+    if (m.current == NULL) {
+        say("aegis-node: %s: %s", cfg->source, err);
+        node_access_logger_free(log);
+        node_config_free(cfg);
+        goto out;
+    }
+    if (cfg->demo_origin && !start_demo_origin(&m, cfg, err)) {
+        say("aegis-node: %s", err);
+        goto out;
+    }
+    m.workers = calloc(cfg->workers, sizeof *m.workers);
+    for (size_t i = 0; m.workers != NULL && i < cfg->workers; i++) {
+        m.workers[i] = node_worker_new(i, m.current, &m.metrics->workers[i], err);
+        if (m.workers[i] == NULL) {
+            say("aegis-node: %s: %s", cfg->source, err);
+            goto out;
+        }
+        m.worker_count++;
+    }
+    if (m.workers == NULL) {
+        say("aegis-node: out of memory");
+        goto out;
+    }
+    if (cfg->admin.enabled) {
+        m.admin = node_admin_new(&m.loop, &cfg->admin.listen, m.metrics, &m.current, err);
+        if (m.admin == NULL) {
+            say("aegis-node: %s: %s", cfg->source, err);
+            goto out;
+        }
+    }
+    start_signal(&m, &m.sig_term, SIGTERM);
+    start_signal(&m, &m.sig_int, SIGINT);
+    start_signal(&m, &m.sig_hup, SIGHUP);
+
+    char addr[96];
+    addr_text(&cfg->listeners[0], addr, sizeof addr);
+    char admin[96] = "off";
+    if (cfg->admin.enabled)
+        addr_text(&cfg->admin.listen, admin, sizeof admin);
+    say("aegis-node: listening on http://%s/ (%zu listeners, %zu workers), admin %s, config %s",
+        addr, cfg->listener_count, m.worker_count, admin, cfg->source);
+    uv_run(&m.loop, UV_RUN_DEFAULT);
+    status = 0;
+
+out:
+    if (!m.stopping) {
+        /* Start-up failed: stop whatever did start, without draining. */
+        m.stopping = true;
+        for (size_t i = 0; i < m.worker_count; i++)
+            node_worker_stop(m.workers[i], 0);
+        node_admin_shutdown(m.admin);
+        if (m.demo_running)
+            uv_process_kill(&m.demo, SIGTERM);
+        uv_run(&m.loop, UV_RUN_DEFAULT);
+    }
+    for (size_t i = 0; i < m.worker_count; i++)
+        node_worker_free(m.workers[i]);
+    free(m.workers);
+    node_gen_unref(m.current);
+    if (uv_loop_close(&m.loop) != 0) {
+        uv_walk(&m.loop, (uv_walk_cb)uv_close, NULL);
+        uv_run(&m.loop, UV_RUN_DEFAULT);
+        uv_loop_close(&m.loop);
+    }
+    node_metrics_free(m.metrics);
+    if (status == 0)
+        say("aegis-node: stopped");
+    return status;
+}
