@@ -278,4 +278,7 @@ dep_status dep_cache_store(const char *dir, const dep_cid *cid, const uint8_t *c
  * many files were removed (optional). Leftover temporary files of interrupted writes go too. */
 dep_status dep_cache_evict(const char *dir, uint64_t max_bytes, size_t *removed, dep_error *err);
 
+/* The Solana side of deployment: keys, Borsh, transactions, JSON-RPC, the route registry. */
+#include "deploy/deploy_solana.h"
+
 #endif

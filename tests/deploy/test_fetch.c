@@ -354,7 +354,7 @@ TEST(test_fetch_job_runs_on_its_own_thread_and_hands_over_the_bytes)
 
 static char *cache_path(const char *dir, const module *m)
 {
-    static char path[512];
+    static char path[4096 + DEP_CID_TEXT_MAX];
     snprintf(path, sizeof path, "%s/%s", dir, m->cid_text);
     return path;
 }

@@ -1,0 +1,21 @@
+# aegis-wasm-cli (src/cli/, src/bin/aegis-wasm-cli.c) and the Solana client of src/deploy/
+# (solana_*.c). Their tests need, at run time:
+#   - the registry program, built by `make contracts` (mk/contracts.mk);
+#   - the npm peers of tests/peers/solana/ (LiteSVM behind tests/peers/solana/rpc-server.mjs, and
+#     Anchor's coder for tests/deploy/test_solana_anchor.c), installed by
+#     scripts/peers-install.sh solana; the stamp below reruns it when the lock file changes.
+#   make BUILD=dir MODE=test dir/test/tests/cli     builds the suite and everything it runs
+
+CLI_PEERS_STAMP := $(O)/cli/solana-peers.stamp
+CLI_REGISTRY_SO := $(O)/contracts/wasm_registry.so
+
+$(CLI_PEERS_STAMP): tests/peers/solana/package.json tests/peers/solana/package-lock.json \
+    scripts/peers-install.sh
+	@mkdir -p $(@D)
+	scripts/peers-install.sh solana
+	@touch $@
+
+TEST_DEPS += $(CLI_REGISTRY_SO) $(CLI_PEERS_STAMP)
+$(O)/tests/cli: | $(CLI_REGISTRY_SO) $(CLI_PEERS_STAMP) $(O)/bin/aegis-wasm-cli
+$(O)/tests/deploy: | $(CLI_PEERS_STAMP)
+
