@@ -14,9 +14,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "deploy/deploy_solana.h"
+#include "deploy/deploy.h"
+#include "engine/engine.h"
 
-enum { CLI_EXIT_OK = 0, CLI_EXIT_FAILED = 1, CLI_EXIT_USAGE = 2 };
+/* CLI_EXIT_TOOLCHAIN: `build` found no usable clang, wasm32 target or wasi-libc (the message
+ * names the Debian packages to install). */
+enum { CLI_EXIT_OK = 0, CLI_EXIT_FAILED = 1, CLI_EXIT_USAGE = 2, CLI_EXIT_TOOLCHAIN = 3 };
 
 #define CLI_PROGRAM "aegis-wasm-cli"
 #define CLI_RPC_DEFAULT "http://127.0.0.1:8899"
@@ -99,7 +102,45 @@ extern const cli_command cli_cmd_disable;
 extern const cli_command cli_cmd_transfer;
 extern const cli_command cli_cmd_close;
 extern const cli_command cli_cmd_routes;
+extern const cli_command cli_cmd_init;
+extern const cli_command cli_cmd_build;
+extern const cli_command cli_cmd_inspect;
 /* Placeholders for the subcommands of later work: they exit CLI_EXIT_USAGE, "not available yet". */
 int cli_run_unavailable(const cli_command *cmd, int argc, char **argv);
+
+/* ---- guest ABI v1 conformance (abi_check.c; usable by any embedder, not only the CLI) ---- */
+
+typedef enum cli_abi_kind {
+    CLI_ABI_NONE = 0,     /* not an AEGIS module (or, as an expectation: either kind) */
+    CLI_ABI_FUNCTION = 1, /* an edge function: exports handle_request */
+    CLI_ABI_WAF = 2,      /* a WAF: exports analyze_request */
+} cli_abi_kind;
+
+enum {
+    CLI_ABI_PROBLEMS_MAX = 16, /* further problems are counted, not described */
+    CLI_ABI_PROBLEM_MAX_BYTES = 320,
+};
+
+/* The verdict on one module: its kind when it conforms, else CLI_ABI_NONE and the problems, each
+ * one sentence telling the author what to change. */
+typedef struct cli_abi_report {
+    cli_abi_kind kind;
+    size_t problem_count; /* may exceed CLI_ABI_PROBLEMS_MAX; only that many are described */
+    char problems[CLI_ABI_PROBLEMS_MAX][CLI_ABI_PROBLEM_MAX_BYTES];
+} cli_abi_report;
+
+/* Checks a decoded module against guest ABI v1: the exports memory, alloc(i32)->i32,
+ * dealloc(i32,i32) and exactly one entry point (handle_request / analyze_request, (i32,i32)->i32)
+ * matching `expected` (CLI_ABI_NONE accepts either); every "env" import is a host function of the
+ * ABI with the host's signature; other imports come only from wasi_snapshot_preview1; and the
+ * module links and instantiates against the host's imports within the node's limits. Returns
+ * true when the module conforms (report->kind set). */
+bool cli_abi_check(const eng_module *module, cli_abi_kind expected, cli_abi_report *report);
+
+/* "function", "waf" or "not an AEGIS module". */
+const char *cli_abi_kind_name(cli_abi_kind kind);
+
+/* Writes a signature as the ABI documents print it, "(i32, i32) -> i32" / "(i32) -> ()". */
+void cli_abi_signature(const eng_extern_info *info, char *out, size_t cap);
 
 #endif

@@ -280,5 +280,7 @@ dep_status dep_cache_evict(const char *dir, uint64_t max_bytes, size_t *removed,
 
 /* The Solana side of deployment: keys, Borsh, transactions, JSON-RPC, the route registry. */
 #include "deploy/deploy_solana.h"
+/* Route sources (file, solana), trust policy, persisted snapshots, the route differ. */
+#include "deploy/deploy_routes.h"
 
 #endif

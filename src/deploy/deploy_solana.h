@@ -21,7 +21,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "deploy/deploy.h"
+/* Part of deploy.h, the component's one public header: include that instead. */
+#ifndef AEGIS_DEPLOY_H
+#error "include deploy/deploy.h"
+#endif
 
 enum {
     SOLANA_PUBKEY_BYTES = 32,

@@ -6,7 +6,7 @@
  * Account data arrives from a cluster, i.e. from anyone: every length is checked against the
  * field's limit and against the bytes left before anything is copied.
  */
-#include "deploy/deploy_solana.h"
+#include "deploy/deploy.h"
 #include "deploy/internal.h"
 
 #include <sodium.h>

@@ -4,7 +4,7 @@
  * transaction in the program's own words. tests/deploy/test_solana_errors.c checks this table
  * against idl.json entry by entry.
  */
-#include "deploy/deploy_solana.h"
+#include "deploy/deploy.h"
 
 typedef struct registry_error {
     const char *name;

@@ -5,7 +5,7 @@
  * check that the public half really belongs to the seed, so a damaged file is refused instead of
  * signing with a key nobody expects.
  */
-#include "deploy/deploy_solana.h"
+#include "deploy/deploy.h"
 #include "deploy/internal.h"
 
 #include <errno.h>

@@ -4,7 +4,7 @@
  * server by account size, discriminator and, when asked, domain or authority (the fixed offsets
  * of docs/REGISTRY.md make those memcmp filters exact).
  */
-#include "deploy/deploy_solana.h"
+#include "deploy/deploy.h"
 #include "deploy/internal.h"
 
 #include <stdlib.h>

@@ -9,7 +9,7 @@
  * integers cannot hold (an account's rentEpoch is 2^64-1); the values used here (slots, lamports
  * of one account, sizes) stay far below 2^53 and are refused above it.
  */
-#include "deploy/deploy_solana.h"
+#include "deploy/deploy.h"
 #include "deploy/internal.h"
 
 #include <curl/curl.h>

@@ -6,7 +6,7 @@
  * nonsigner-writable, nonsigner-readonly, and the header counts the signers and the read-only
  * keys of each kind so that the runtime can tell every key's role from its index.
  */
-#include "deploy/deploy_solana.h"
+#include "deploy/deploy.h"
 #include "deploy/internal.h"
 
 #include <sodium.h>

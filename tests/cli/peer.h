@@ -6,7 +6,7 @@
 #ifndef AEGIS_TESTS_CLI_PEER_H
 #define AEGIS_TESTS_CLI_PEER_H
 
-#include "deploy/deploy_solana.h"
+#include "deploy/deploy.h"
 
 #include <sys/types.h>
 

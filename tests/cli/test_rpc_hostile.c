@@ -5,7 +5,7 @@
  * value taken on trust. The good answers here carry what real nodes send and jansson's integers
  * cannot hold (rentEpoch 2^64-1).
  */
-#include "deploy/deploy_solana.h"
+#include "deploy/deploy.h"
 #include "test.h"
 
 #include <arpa/inet.h>

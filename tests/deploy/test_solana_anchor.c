@@ -5,7 +5,7 @@
  * table against idl.json's errors. The npm peers come from scripts/peers-install.sh solana
  * (mk/cli.mk); without node or them these tests fail, they never pass empty.
  */
-#include "deploy/deploy_solana.h"
+#include "deploy/deploy.h"
 #include "test.h"
 
 #include <jansson.h>

@@ -3,7 +3,7 @@
  * written byte for byte, every malformed account refused with its reason (never read past the
  * data), and the registry's instructions with their accounts in idl.json's order.
  */
-#include "deploy/deploy_solana.h"
+#include "deploy/deploy.h"
 #include "test.h"
 
 #include <stdio.h>

@@ -4,7 +4,7 @@
  * account classes in order, index compilation), signatures that verify, and keypair files and
  * public keys, good and malformed.
  */
-#include "deploy/deploy_solana.h"
+#include "deploy/deploy.h"
 #include "test.h"
 
 #include <sodium.h>
