@@ -30,6 +30,6 @@ $(DEPLOY_FUZZ_DIR)/obj/fuzz_deploy.o: tests/deploy/fuzz/fuzz_deploy.c
 	clang $(DEPLOY_FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(DEPLOY_FUZZ_BIN): $(DEPLOY_FUZZ_DIR)/obj/fuzz_deploy.o $(DEPLOY_FUZZ_OBJ)
-	clang -fsanitize=fuzzer,address,undefined -o $@ $^ -lcurl -ljansson -lsodium -lpthread
+	clang -fsanitize=fuzzer,address,undefined -o $@ $^ -lcurl -ljansson -lyaml -lsodium -lpthread
 
 -include $(shell find $(DEPLOY_FUZZ_DIR)/obj -name '*.d' 2>/dev/null)
