@@ -163,7 +163,10 @@ eng_status eng_imports_add_func(eng_imports *imports, const char *module, const 
                                 const char *signature, eng_host_fn fn, void *data);
 
 /* Makes every export of instance importable as module.<export name>. The instance must outlive
- * every instance linked against it (its memories, tables and globals are shared, not copied). */
+ * every instance linked against it (its memories, tables and globals are shared, not copied).
+ * Functions that an importer stores in a shared table stay reachable through it: an importer
+ * whose instantiation fails after storing some is kept alive by the table's owner, but one that
+ * the embedder frees must not be called through that table afterwards. */
 eng_status eng_imports_add_instance(eng_imports *imports, const char *module,
                                     eng_instance *instance);
 
@@ -218,7 +221,8 @@ void eng_instance_interrupt(eng_instance *instance);
 
 /* Fast re-instantiation: snapshot records memory, globals and tables as they are now (typically
  * right after instantiation and initialisation); restore puts them back, so an instance can serve
- * request after request from the same clean state in microseconds. */
+ * request after request from the same clean state in microseconds. Only what the instance
+ * defines itself is recorded: an imported memory, table or global belongs to its exporter. */
 eng_status eng_instance_snapshot(eng_instance *instance, eng_error *err);
 eng_status eng_instance_restore(eng_instance *instance, eng_error *err);
 

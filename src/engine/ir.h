@@ -1,0 +1,158 @@
+/*
+ * The internal instruction form that compile.c produces and exec.c runs.
+ *
+ * Code is an array of 32-bit words. An instruction is its handler (the byte offset of the
+ * handler's label from a base label inside the interpreter, so dispatch is one load and one
+ * indirect jump) followed by its operands. Operands are slot indices into the current frame
+ * (locals, operand-stack positions and constants alike), so there is no runtime operand stack:
+ * `local.get` and constants cost nothing and `i32.add` reads its inputs straight from locals.
+ * Branch targets are word offsets relative to the start of the branching instruction.
+ *
+ * Operand layouts (d = destination slot, a/b/c/x/y = source slots, k = a constant):
+ *   unary    d a               binary   d a b              binary _K   d a k
+ *   LOAD*    d addr offset     LOAD*_K  d x k offset       LOAD*_X     d x y offset
+ *   STORE*   addr value offset MOV      d a                MOV2..MOV4  (d a) x 2..4
+ *   FUEL n   JMP rel           BR_IF / BR_UNLESS c rel n   BR_<cmp>    a b rel n (b: k for _K)
+ *   BR_TABLE c n rel*(n+1)     CALL func arg_base          CALL_INDIRECT table type idx arg_base
+ *   RET      RET1 a            SELECT d a b c
+ *   F64_MULADD d a x y: d = a + x * y, an f64.mul whose result only feeds the f64.add that
+ *            follows, rounded twice as in Wasm (_Y: y is the accumulator)
+ * Other instructions put their immediates first: GLOBAL_GET g d, GLOBAL_SET g a, TABLE_GET t d i,
+ * MEMORY_INIT seg d s n, REF_FUNC f d, ...
+ * A conditional branch's last word n is the fuel of the run that follows when it is not taken
+ * (that run has no FUEL instruction of its own).
+ */
+#ifndef AEGIS_ENGINE_IR_H
+#define AEGIS_ENGINE_IR_H
+
+// clang-format off
+/* i32 operators fused with the constant rotate or shift that computed their other operand
+ * (exec_fused.inc): name = OP2_OP1_K, layout d a x k, d = a OP2 (x OP1 k). */
+#define IR_FUSEDK_OPS(X)                                                                           \
+    X(I32_XOR_ROTL_K) X(I32_XOR_ROTR_K) X(I32_XOR_SHL_K) X(I32_XOR_SHR_U_K)                        \
+    X(I32_ADD_ROTL_K) X(I32_ADD_ROTR_K) X(I32_ADD_SHL_K) X(I32_ADD_SHR_U_K)                        \
+    X(I32_OR_ROTL_K) X(I32_OR_ROTR_K) X(I32_OR_SHL_K) X(I32_OR_SHR_U_K)                            \
+    X(I32_AND_ROTL_K) X(I32_AND_ROTR_K) X(I32_AND_SHL_K) X(I32_AND_SHR_U_K)
+
+/* Instructions without variants. */
+#define IR_PLAIN_OPS(X)                                                                            \
+    X(FUEL) X(JMP) X(RET1) X(BR_IF) X(BR_UNLESS) X(BR_IF_A) X(BR_UNLESS_A) X(BR_TABLE) X(RET)      \
+    X(CALL) X(CALL_INDIRECT) X(UNREACHABLE) X(MOV) X(SELECT) X(GLOBAL_GET) X(GLOBAL_SET)           \
+    X(MEMORY_SIZE) X(MEMORY_GROW) X(MEMORY_INIT) X(DATA_DROP) X(MEMORY_COPY) X(MEMORY_FILL)        \
+    X(TABLE_GET) X(TABLE_SET) X(TABLE_SIZE) X(TABLE_GROW) X(TABLE_FILL) X(TABLE_COPY)              \
+    X(TABLE_INIT) X(ELEM_DROP) X(REF_FUNC) X(MOV2) X(MOV3) X(MOV4) X(F64_MULADD) X(F64_MULADD_Y) IR_FUSEDK_OPS(X)
+
+/*
+ * Families with accumulator variants. Every value-producing instruction of these families also
+ * leaves its result in a register of the interpreter (the accumulator). When the next
+ * instruction consumes that value, the compiler picks its variant that takes the operand from
+ * the accumulator (suffix _A: first operand, _B: second operand), which removes a store-to-load
+ * round trip through the frame from the critical path of dependent code. S is the suffix.
+ */
+#define IR_BRCMP_OPS(X, S)                                                                         \
+    X(BR_EQ##S) X(BR_NE##S) X(BR_LT_S##S) X(BR_LT_U##S) X(BR_GT_S##S) X(BR_GT_U##S)                \
+    X(BR_LE_S##S) X(BR_LE_U##S) X(BR_GE_S##S) X(BR_GE_U##S) X(BR64_EQ##S) X(BR64_NE##S)            \
+    X(BR64_LT_S##S) X(BR64_LT_U##S) X(BR64_GT_S##S) X(BR64_GT_U##S) X(BR64_LE_S##S)                \
+    X(BR64_LE_U##S) X(BR64_GE_S##S) X(BR64_GE_U##S)
+#define IR_LOAD_OPS(X, S)                                                                          \
+    X(I32_LOAD##S) X(I64_LOAD##S) X(F32_LOAD##S) X(F64_LOAD##S) X(I32_LOAD8_S##S)                  \
+    X(I32_LOAD8_U##S) X(I32_LOAD16_S##S) X(I32_LOAD16_U##S) X(I64_LOAD8_S##S) X(I64_LOAD8_U##S)    \
+    X(I64_LOAD16_S##S) X(I64_LOAD16_U##S) X(I64_LOAD32_S##S) X(I64_LOAD32_U##S)
+/* Loads whose address is an i32.add of a constant fused in: ea = (uint32)(x + k) + offset. */
+#define IR_LOADK_OPS(X, S)                                                                         \
+    X(I32_LOAD_K##S) X(I64_LOAD_K##S) X(F32_LOAD_K##S) X(F64_LOAD_K##S) X(I32_LOAD8_S_K##S)        \
+    X(I32_LOAD8_U_K##S) X(I32_LOAD16_S_K##S) X(I32_LOAD16_U_K##S) X(I64_LOAD8_S_K##S)              \
+    X(I64_LOAD8_U_K##S) X(I64_LOAD16_S_K##S) X(I64_LOAD16_U_K##S) X(I64_LOAD32_S_K##S)             \
+    X(I64_LOAD32_U_K##S)
+/* Loads whose address is an i32.add of two values fused in: ea = (uint32)(x + y) + offset. */
+#define IR_LOADX_OPS(X, S)                                                                         \
+    X(I32_LOAD_X##S) X(I64_LOAD_X##S) X(F32_LOAD_X##S) X(F64_LOAD_X##S) X(I32_LOAD8_S_X##S)        \
+    X(I32_LOAD8_U_X##S) X(I32_LOAD16_S_X##S) X(I32_LOAD16_U_X##S) X(I64_LOAD8_S_X##S)              \
+    X(I64_LOAD8_U_X##S) X(I64_LOAD16_S_X##S) X(I64_LOAD16_U_X##S) X(I64_LOAD32_S_X##S)             \
+    X(I64_LOAD32_U_X##S)
+#define IR_STORE_OPS(X, S)                                                                         \
+    X(I32_STORE##S) X(I64_STORE##S) X(F32_STORE##S) X(F64_STORE##S) X(I32_STORE8##S)               \
+    X(I32_STORE16##S) X(I64_STORE8##S) X(I64_STORE16##S) X(I64_STORE32##S)
+#define IR_UN_OPS(X, S)                                                                            \
+    X(I32_EQZ##S) X(I64_EQZ##S) X(I32_CLZ##S) X(I32_CTZ##S) X(I32_POPCNT##S) X(I64_CLZ##S)         \
+    X(I64_CTZ##S) X(I64_POPCNT##S) X(F32_ABS##S) X(F32_NEG##S) X(F32_CEIL##S) X(F32_FLOOR##S)      \
+    X(F32_TRUNC##S) X(F32_NEAREST##S) X(F32_SQRT##S) X(F64_ABS##S) X(F64_NEG##S) X(F64_CEIL##S)    \
+    X(F64_FLOOR##S) X(F64_TRUNC##S) X(F64_NEAREST##S) X(F64_SQRT##S) X(I32_WRAP_I64##S)            \
+    X(I32_TRUNC_F32_S##S) X(I32_TRUNC_F32_U##S) X(I32_TRUNC_F64_S##S) X(I32_TRUNC_F64_U##S)        \
+    X(I64_EXTEND_I32_S##S) X(I64_EXTEND_I32_U##S) X(I64_TRUNC_F32_S##S) X(I64_TRUNC_F32_U##S)      \
+    X(I64_TRUNC_F64_S##S) X(I64_TRUNC_F64_U##S) X(F32_CONVERT_I32_S##S) X(F32_CONVERT_I32_U##S)    \
+    X(F32_CONVERT_I64_S##S) X(F32_CONVERT_I64_U##S) X(F32_DEMOTE_F64##S) X(F64_CONVERT_I32_S##S)   \
+    X(F64_CONVERT_I32_U##S) X(F64_CONVERT_I64_S##S) X(F64_CONVERT_I64_U##S)                        \
+    X(F64_PROMOTE_F32##S) X(I32_EXTEND8_S##S) X(I32_EXTEND16_S##S) X(I64_EXTEND8_S##S)             \
+    X(I64_EXTEND16_S##S) X(I64_EXTEND32_S##S) X(I32_TRUNC_SAT_F32_S##S)                            \
+    X(I32_TRUNC_SAT_F32_U##S) X(I32_TRUNC_SAT_F64_S##S) X(I32_TRUNC_SAT_F64_U##S)                  \
+    X(I64_TRUNC_SAT_F32_S##S) X(I64_TRUNC_SAT_F32_U##S) X(I64_TRUNC_SAT_F64_S##S)                  \
+    X(I64_TRUNC_SAT_F64_U##S)
+#define IR_BIN_OPS(X, S)                                                                           \
+    X(I32_EQ##S) X(I32_NE##S) X(I32_LT_S##S) X(I32_LT_U##S) X(I32_GT_S##S) X(I32_GT_U##S)          \
+    X(I32_LE_S##S) X(I32_LE_U##S) X(I32_GE_S##S) X(I32_GE_U##S) X(I64_EQ##S) X(I64_NE##S)          \
+    X(I64_LT_S##S) X(I64_LT_U##S) X(I64_GT_S##S) X(I64_GT_U##S) X(I64_LE_S##S) X(I64_LE_U##S)      \
+    X(I64_GE_S##S) X(I64_GE_U##S) X(F32_EQ##S) X(F32_NE##S) X(F32_LT##S) X(F32_GT##S)              \
+    X(F32_LE##S) X(F32_GE##S) X(F64_EQ##S) X(F64_NE##S) X(F64_LT##S) X(F64_GT##S) X(F64_LE##S)     \
+    X(F64_GE##S) X(I32_ADD##S) X(I32_SUB##S) X(I32_MUL##S) X(I32_DIV_S##S) X(I32_DIV_U##S)         \
+    X(I32_REM_S##S) X(I32_REM_U##S) X(I32_AND##S) X(I32_OR##S) X(I32_XOR##S) X(I32_SHL##S)         \
+    X(I32_SHR_S##S) X(I32_SHR_U##S) X(I32_ROTL##S) X(I32_ROTR##S) X(I64_ADD##S) X(I64_SUB##S)      \
+    X(I64_MUL##S) X(I64_DIV_S##S) X(I64_DIV_U##S) X(I64_REM_S##S) X(I64_REM_U##S) X(I64_AND##S)    \
+    X(I64_OR##S) X(I64_XOR##S) X(I64_SHL##S) X(I64_SHR_S##S) X(I64_SHR_U##S) X(I64_ROTL##S)        \
+    X(I64_ROTR##S) X(F32_ADD##S) X(F32_SUB##S) X(F32_MUL##S) X(F32_DIV##S) X(F32_MIN##S)           \
+    X(F32_MAX##S) X(F32_COPYSIGN##S) X(F64_ADD##S) X(F64_SUB##S) X(F64_MUL##S) X(F64_DIV##S)       \
+    X(F64_MIN##S) X(F64_MAX##S) X(F64_COPYSIGN##S)
+
+/* i32 operators and branches whose second operand is a constant carried in the code (suffix _K):
+ * the constant costs no frame access. */
+#define IR_BINK_OPS(X, S)                                                                          \
+    X(I32_ADD_K##S) X(I32_SUB_K##S) X(I32_MUL_K##S) X(I32_AND_K##S) X(I32_OR_K##S)                 \
+    X(I32_XOR_K##S) X(I32_SHL_K##S) X(I32_SHR_S_K##S) X(I32_SHR_U_K##S) X(I32_ROTL_K##S)           \
+    X(I32_ROTR_K##S) X(I32_EQ_K##S) X(I32_NE_K##S) X(I32_LT_S_K##S) X(I32_LT_U_K##S)               \
+    X(I32_GT_S_K##S) X(I32_GT_U_K##S) X(I32_LE_S_K##S) X(I32_LE_U_K##S) X(I32_GE_S_K##S)           \
+    X(I32_GE_U_K##S)
+#define IR_BRK_OPS(X, S)                                                                           \
+    X(BR_EQ_K##S) X(BR_NE_K##S) X(BR_LT_S_K##S) X(BR_LT_U_K##S) X(BR_GT_S_K##S) X(BR_GT_U_K##S)    \
+    X(BR_LE_S_K##S) X(BR_LE_U_K##S) X(BR_GE_S_K##S) X(BR_GE_U_K##S)
+
+#define IR_OPS(X)                                                                                  \
+    IR_PLAIN_OPS(X) IR_BINK_OPS(X, ) IR_BINK_OPS(X, _A) IR_BRK_OPS(X, ) IR_BRK_OPS(X, _A)          \
+    IR_BRCMP_OPS(X, ) IR_BRCMP_OPS(X, _A) IR_BRCMP_OPS(X, _B) IR_LOAD_OPS(X, )                     \
+    IR_LOAD_OPS(X, _A) IR_LOADK_OPS(X, ) IR_LOADK_OPS(X, _A) IR_LOADX_OPS(X, ) IR_LOADX_OPS(X, _A) IR_LOADX_OPS(X, _B) IR_STORE_OPS(X, ) IR_STORE_OPS(X, _A) IR_STORE_OPS(X, _B) IR_UN_OPS(X, )    \
+    IR_UN_OPS(X, _A) IR_BIN_OPS(X, ) IR_BIN_OPS(X, _A) IR_BIN_OPS(X, _B)
+// clang-format on
+
+enum ir_op {
+#define IR_ENUM(name) OP_##name,
+    IR_OPS(IR_ENUM)
+#undef IR_ENUM
+        OP_COUNT
+};
+
+/* Distance from an instruction to its accumulator variants, per family. */
+#define IR_VARIANT_A(first) (OP_##first##_A - OP_##first)
+#define IR_VARIANT_B(first) (OP_##first##_B - OP_##first)
+static inline int ir_family_first(int op)
+{
+    if (op >= OP_I32_ADD_K && op < OP_I32_ADD_K_A)
+        return OP_I32_ADD_K;
+    if (op >= OP_BR_EQ_K && op < OP_BR_EQ_K_A)
+        return OP_BR_EQ_K;
+    if (op >= OP_BR_EQ && op < OP_BR_EQ_A)
+        return OP_BR_EQ;
+    if (op >= OP_I32_LOAD && op < OP_I32_LOAD_A)
+        return OP_I32_LOAD;
+    if (op >= OP_I32_LOAD_K && op < OP_I32_LOAD_K_A)
+        return OP_I32_LOAD_K;
+    if (op >= OP_I32_LOAD_X && op < OP_I32_LOAD_X_A)
+        return OP_I32_LOAD_X;
+    if (op >= OP_I32_STORE && op < OP_I32_STORE_A)
+        return OP_I32_STORE;
+    if (op >= OP_I32_EQZ && op < OP_I32_EQZ_A)
+        return OP_I32_EQZ;
+    if (op >= OP_I32_EQ && op < OP_I32_EQ_A)
+        return OP_I32_EQ;
+    return -1;
+}
+
+#endif

@@ -1,0 +1,105 @@
+/*
+ * Execution of the instructions that the engine's compiler fuses from pairs of Wasm operators
+ * (src/engine/ir.h, exec_fused.inc): each result is compared with the same computation in C,
+ * including the cases where a fusion could go wrong (a contracted multiply-add, an operand that
+ * is also the destination, shift counts of 0 and 33, copies that depend on each other).
+ * Fixture: tests/engine/wat/engine_fused.wat.
+ */
+#include "engine/engine.h"
+#include "fixture.h"
+#include "test.h"
+
+#include <string.h>
+
+static uint64_t f64_bits(double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, sizeof u);
+    return u;
+}
+
+static uint32_t rotl32(uint32_t x, unsigned k)
+{
+    return k % 32 ? (x << (k % 32)) | (x >> (32 - k % 32)) : x;
+}
+
+static void call(eng_instance *inst, const char *name, const eng_slot *args, uint32_t nargs,
+                 eng_slot *results, uint32_t nresults)
+{
+    eng_error err = {0};
+    eng_status s = fx_call(inst, name, args, nargs, results, nresults, &err);
+    CHECK_MSG(s == ENG_OK, "%s: %s", name, err.message);
+}
+
+/* x = y = 1 + 2^-30 and a = -(1 + 2^-29): x * y rounds to 1 + 2^-29, so a + x * y is +0 when
+ * rounded twice, but 2^-60 with a single rounding (a fused multiply-add). */
+TEST(test_f64_muladd_rounds_product_and_sum_separately)
+{
+    fx f = fx_open("engine_fused", NULL, NULL);
+    double x = 1.0 + 0x1p-30, a = -(1.0 + 0x1p-29);
+    const char *names[] = {"muladd", "muladd_loaded"};
+    for (int i = 0; i < 2; i++) {
+        eng_slot args[3] = {f64_bits(a), f64_bits(x), f64_bits(x)}, r = 1;
+        call(f.instance, names[i], args, 3, &r, 1);
+        CHECK_UINT_EQ(r, f64_bits(0.0));
+        eng_slot args2[3] = {f64_bits(0.5), f64_bits(3.0), f64_bits(-2.25)};
+        call(f.instance, names[i], args2, 3, &r, 1);
+        CHECK_UINT_EQ(r, f64_bits(-6.25));
+    }
+    fx_close(&f);
+}
+
+TEST(test_f64_muladd_into_one_of_its_inputs_reads_the_old_value)
+{
+    fx f = fx_open("engine_fused", NULL, NULL);
+    eng_slot args[2] = {f64_bits(3.0), f64_bits(4.0)}, r = 0;
+    call(f.instance, "muladd_into_input", args, 2, &r, 1);
+    CHECK_UINT_EQ(r, f64_bits(15.0)); /* 3 + 3 * 4 */
+    fx_close(&f);
+}
+
+TEST(test_i32_rotates_combined_by_xor_match_sha256_sigma0)
+{
+    fx f = fx_open("engine_fused", NULL, NULL);
+    const uint32_t in[] = {0, 1, 0x6a09e667u, 0x80000000u, 0xffffffffu, 0x12345678u};
+    for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
+        eng_slot arg = in[i];
+        uint32_t want = rotl32(in[i], 30) ^ rotl32(in[i], 19) ^ rotl32(in[i], 10);
+        CHECK_UINT_EQ(fx_call_i32(f.instance, "sigma0", &arg, 1), want);
+    }
+    fx_close(&f);
+}
+
+TEST(test_i32_operator_fused_with_constant_shift_in_either_position)
+{
+    fx f = fx_open("engine_fused", NULL, NULL);
+    eng_slot args[2] = {0x80000001u, 0xf0000000u};
+    CHECK_UINT_EQ(fx_call_i32(f.instance, "rotr_then_add", args, 2),
+                  (uint32_t)(rotl32(0x80000001u, 25) + 0xf0000000u));
+    CHECK_UINT_EQ(fx_call_i32(f.instance, "bytes_or", args, 2), 0x000001f0u);
+    CHECK_UINT_EQ(fx_call_i32(f.instance, "and_shr", args, 2), 0x10000000u);
+    CHECK_UINT_EQ(fx_call_i32(f.instance, "xor_shl_33", args, 2), 0xf0000000u ^ 0x00000002u);
+    CHECK_UINT_EQ(fx_call_i32(f.instance, "add_rotl_0", args, 2), 0x70000001u);
+    fx_close(&f);
+}
+
+TEST(test_shift_kept_in_a_local_is_still_stored)
+{
+    fx f = fx_open("engine_fused", NULL, NULL);
+    eng_slot args[2] = {0xabcd1234u, 0x0000ffffu}, r[2] = {0};
+    call(f.instance, "shr_kept", args, 2, r, 2);
+    CHECK_UINT_EQ(r[0], 0x0abcd123u ^ 0x0000ffffu);
+    CHECK_UINT_EQ(r[1], 0x0abcd123u);
+    fx_close(&f);
+}
+
+TEST(test_five_copies_in_a_row_run_in_order)
+{
+    fx f = fx_open("engine_fused", NULL, NULL);
+    eng_slot args[5] = {10, 20, 30, 40, 50}, r[5] = {0};
+    call(f.instance, "shift_left", args, 5, r, 5);
+    const uint64_t want[5] = {20, 30, 40, 50, 20};
+    for (int i = 0; i < 5; i++)
+        CHECK_UINT_EQ(r[i], want[i]);
+    fx_close(&f);
+}

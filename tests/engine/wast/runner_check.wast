@@ -1,0 +1,26 @@
+;; A spec-format script for testing aegis-spectest itself (tests/engine/test_spectest_runner.c):
+;; it must count every command right, including the two deliberately wrong expectations below.
+(module $m
+  (global (export "g") i32 (i32.const 666))
+  (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+  (func (export "div") (param i32 i32) (result i32) (i32.div_u (local.get 0) (local.get 1)))
+  (func (export "nan") (result f32) (f32.div (f32.const 0) (f32.const 0)))
+  (func (export "ext") (param externref) (result externref) (local.get 0)))
+(assert_return (invoke "add" (i32.const 1) (i32.const 2)) (i32.const 3))
+(assert_return (invoke "add" (i32.const 1) (i32.const 2)) (i32.const 4))
+(assert_return (invoke "add" (i32.const 2) (i32.const 2)) (i32.const 5))
+(assert_trap (invoke "div" (i32.const 1) (i32.const 0)) "integer divide by zero")
+(assert_return (invoke "nan") (f32.const nan:canonical))
+(assert_return (invoke "ext" (ref.extern 7)) (ref.extern 7))
+(assert_return (invoke "ext" (ref.null extern)) (ref.null extern))
+(assert_return (get "g") (i32.const 666))
+(register "m" $m)
+(module
+  (import "m" "add" (func $add (param i32 i32) (result i32)))
+  (import "spectest" "global_i32" (global i32))
+  (func (export "twice") (param i32) (result i32) (call $add (local.get 0) (global.get 0))))
+(assert_return (invoke "twice" (i32.const 1)) (i32.const 667))
+(assert_invalid (module (func (result i32) (i64.const 1))) "type mismatch")
+(assert_malformed (module quote "(func") "unexpected token")
+(assert_unlinkable (module (import "m" "nope" (func))) "unknown import")
+(assert_exhaustion (invoke $m "add" (i32.const 0) (i32.const 0)) "call stack exhausted")
