@@ -1,0 +1,307 @@
+/*
+ * OS command injection. The value is read in its shell form (quotes, backslashes, carets, $IFS,
+ * positional parameters and brace lists undone, line breaks as ';'), then every place where a
+ * shell would start a new command — after ; | & || && a line break, inside $( ) or backticks — is
+ * checked for a command name. Unambiguous commands (whoami, wget, powershell, ...) count on their
+ * own; commands that are also English words (cat, id, echo, sleep, ...) count only with an
+ * argument that looks like a shell's (-x, /path, $VAR, or nothing at all), so "dogs; cat food"
+ * stays clean while "; cat /etc/passwd" does not.
+ */
+#include "waf_int.h"
+
+#include <string.h>
+
+static const char *const strong_cmds[] = {
+    "whoami",     "uname",    "ifconfig",   "ipconfig",    "netstat",
+    "wget",       "curl",     "nc",         "ncat",        "netcat",
+    "bash",       "sh",       "zsh",        "ksh",         "csh",
+    "dash",       "tcsh",     "powershell", "pwsh",        "cmd",
+    "python",     "python2",  "python3",    "perl",        "ruby",
+    "php",        "lua",      "telnet",     "nslookup",    "systeminfo",
+    "tasklist",   "certutil", "bitsadmin",  "mshta",       "rundll32",
+    "regsvr32",   "wmic",     "cscript",    "wscript",     "passwd",
+    "chmod",      "chown",    "useradd",    "usermod",     "rm",
+    "mkfifo",     "mknod",    "xterm",      "gcc",         "base64",
+    "xxd",        "nohup",    "crontab",    "sudo",        "busybox",
+    "socat",      "tftp",     "awk",        "gawk",        "sed",
+    "printenv",   "hostname", "pwd",        "lsb_release", "getent",
+    "ps",         "killall",  "pkill",      "iptables",    "tcpdump",
+    "nmap",       "ifup",     "dig",        "arp",         "route",
+    "traceroute", "tracert",  "whoami.exe", "cmd.exe",     "powershell.exe",
+    "net.exe",    "reg",      "schtasks",   "sc",          "taskkill",
+    "vssadmin",   "bcdedit",  "icacls",     "attrib",      "findstr",
+    "nbtstat",    "ls",       "cat",        "id",          "uptime",
+    "env",        "sysctl",   "chattr",     "ln",          "dd",
+    "mail",       "mysql",    "psql",       "sqlite3",     "openssl",
+    "ssh",        "scp",      "ftp",        "rsync",       "git",
+    "node",       "java",     "jrunscript", "xargs",       "exec",
+    "eval",       "timeout",  "uniq",       "strings",     "od",
+    "hexdump",    "tac",      "nl",         "rev",         "less",
+    "more",       "head",     "tail",       "grep",        "egrep",
+    "find",       "locate",   "whereis",    "which",       "echo",
+    "sleep",      "ping",     "type",       "dir",         "kill",
+    "who",        "set",      "tar",        "zip",         "unzip",
+    "gzip",       "touch",    "cp",         "mv",          "mkdir",
+    "rmdir",      "sort",     "wc",         "cut",         "file",
+    "w",          "last",     "finger",     "net",         "ver",
+    "del",        "copy",     "start",      "call",        "time",
+    "date",       "print",    "read",       "more",        "host",
+    "top",        "printf",   NULL,
+};
+/* Commands that are also words of prose; they need a shell-like argument. */
+static const char *const weak_cmds[] = {
+    "ls",     "cat",  "id",   "env",   "ln",      "dd",      "mail",   "ssh",     "ftp",   "git",
+    "node",   "java", "exec", "eval",  "timeout", "strings", "od",     "tac",     "nl",    "rev",
+    "less",   "more", "head", "tail",  "grep",    "find",    "locate", "whereis", "which", "echo",
+    "sleep",  "ping", "type", "dir",   "kill",    "who",     "set",    "tar",     "zip",   "unzip",
+    "touch",  "cp",   "mv",   "mkdir", "sort",    "wc",      "cut",    "file",    "w",     "last",
+    "finger", "net",  "ver",  "del",   "copy",    "start",   "call",   "time",    "date",  "print",
+    "read",   "host", "top",  "sh",    "ps",      "pwd",     "route",  "reg",     "sc",    "dig",
+    "arp",    "ruby", "php",  "lua",   "uniq",    "attrib",  NULL,
+};
+
+/* Commands that no prose or code snippet starts a value with; they count alone. */
+static const char *const alone_cmds[] = {
+    "whoami", "ifconfig", "ipconfig", "systeminfo", "tasklist", "netstat", "uname", NULL,
+};
+
+bool rce_applies(const nval *v)
+{
+    if (nval_any(v, ";|&`$\n\r/(%<"))
+        return true;
+    /* an option ("-e", "-enc") rather than a dash in prose */
+    if (nval_any(v, "-"))
+        for (const char *p = memchr(v->low, '-', v->low_len); p != NULL;
+             p = memchr(p + 1, '-', (size_t)(v->low + v->low_len - p - 1))) {
+            if (p + 1 < v->low + v->low_len && is_alpha(p[1]))
+                return true;
+            if (p + 1 >= v->low + v->low_len)
+                break;
+        }
+    size_t i = 0;
+    while (i < v->low_len && v->low[i] == ' ')
+        i++;
+    size_t j = i;
+    while (j < v->low_len && is_alpha(v->low[j]))
+        j++;
+    return word_in(v->low + i, j - i, alone_cmds);
+}
+
+/* Weak commands that do something useful with no argument at all ("; id", "| ls"). */
+static const char *const bare_ok_cmds[] = {
+    "id",  "ls",   "env",  "who",  "w",      "set",      "dir", "ver", "ps",
+    "pwd", "last", "date", "time", "uptime", "hostname", "net", NULL,
+};
+
+static bool shell_arg(const char *s, size_t n, size_t i, bool allow_digits, bool bare_ok)
+{
+    /* end of command */
+    if (i >= n || strchr(";|&)`<>\n", s[i]) != NULL)
+        return bare_ok || (i < n && strchr("<>", s[i]) != NULL);
+    if (s[i] != ' ')
+        return strchr("/.-$", s[i]) != NULL;
+    while (i < n && s[i] == ' ')
+        i++;
+    if (i >= n || strchr(";|&)`#", s[i]) != NULL)
+        return bare_ok;
+    char c = s[i];
+    if (c == '-' || c == '/' || c == '~' || c == '$' || c == '%' || c == '.' || c == '*' ||
+        c == '>' || c == '<')
+        return true;
+    if (i + 1 < n && is_alpha(c) && s[i + 1] == ':' &&
+        (i + 2 == n || s[i + 2] == '/' || s[i + 2] == ' '))
+        return true; /* c:/windows, c: */
+    if (allow_digits && is_digit(c)) {
+        while (i < n && (is_digit(c = s[i]) || c == '.'))
+            i++;
+        return i >= n || strchr(";|&)`<> ", s[i]) != NULL;
+    }
+    /* an argument with a path in it: "cat etc/passwd", "type win.ini" */
+    size_t j = i;
+    while (j < n && s[j] != ' ' && strchr(";|&)`", s[j]) == NULL)
+        j++;
+    return memchr(s + i, '/', j - i) != NULL ||
+           (j - i > 4 && (memstr(s + i, j - i, ".ini") || memstr(s + i, j - i, ".sh") ||
+                          memstr(s + i, j - i, ".exe") || memstr(s + i, j - i, ".txt")));
+}
+
+/* Checks a command starting at s[i]; how says what introduced it. */
+static bool command_at(inspect *in, const char *s, size_t n, size_t i, size_t from, int how)
+{
+    while (i < n && s[i] == ' ')
+        i++;
+    /* path prefixes: /bin/, /usr/bin/, c:/windows/system32/ — keep the base name */
+    size_t start = i;
+    size_t j = i;
+    while (j < n && (is_word_byte((unsigned char)s[j]) || strchr("/.-:", s[j]) != NULL))
+        j++;
+    size_t base = i;
+    for (size_t t = i; t < j; t++)
+        if (s[t] == '/')
+            base = t + 1;
+    if (base > start && s[start] != '/' && !(j > start + 2 && s[start + 1] == ':'))
+        return false; /* "a/b" is not a command path */
+    size_t e = base;
+    while (e < n && (is_word_byte((unsigned char)s[e]) || s[e] == '-' || s[e] == '.'))
+        e++;
+    /* a command word ends at a blank, a shell operator or the end: "base64,iVBOR..." (a data
+       URI) is one word, not the base64 command */
+    if (e < n && strchr(" ;|&)`<>\n#", s[e]) == NULL)
+        return false;
+    size_t wl = e - base;
+    if (wl >= 5 && word_eq(s + e - 4, 4, ".exe"))
+        wl -= 4;
+    if (wl == 0 || wl > 16)
+        return false;
+    const char *w = s + base;
+    bool weak = word_in(w, wl, weak_cmds);
+    bool strong = !weak && word_in(w, wl, strong_cmds);
+    if (!weak && !strong)
+        return false;
+    bool pathed = base > start;
+    /* Windows commands whose sub-command gives them away: "net user", "reg query" */
+    static const char *const subcommands[] = {
+        "net user",  "net localgroup", "net view",  "net share", "net use",
+        "net group", "net accounts",   "reg query", "reg add",   "sc query",
+        "sc create", "wmic process",   NULL,
+    };
+    for (const char *const *sc = subcommands; *sc != NULL; sc++) {
+        size_t l = strlen(*sc);
+        if (n - base >= l && memcmp(s + base, *sc, l) == 0 &&
+            (base + l == n || !is_word_byte((unsigned char)s[base + l])))
+            strong = true;
+    }
+    bool ok;
+    /* Start of the value: a command given by its path, or one that no prose or code snippet
+     * begins with; "curl -X POST ..." in a documentation form counts from paranoia 2. */
+    if (how == 0)
+        ok = (pathed && e < n && shell_arg(s, n, e, false, false) && e + 1 < n) ||
+             word_in(w, wl, alone_cmds) ||
+             (waf_pl(in, 2) && strong && e + 1 < n && shell_arg(s, n, e, false, false));
+    else
+        ok = strong || pathed ||
+             shell_arg(s, n, e,
+                       word_eq(w, wl, "sleep") || word_eq(w, wl, "ping") ||
+                           word_eq(w, wl, "timeout"),
+                       word_in(w, wl, bare_ok_cmds));
+    if (!ok)
+        return false;
+    static const char *const why[] = {
+        "RCE: command at the start of a value",
+        "RCE: command after a shell separator",
+        "RCE: command substitution",
+    };
+    waf_report(in,
+               how == 0   ? 932110
+               : how == 1 ? 932100
+                          : 932120,
+               "rce", WAF_CRITICAL, s + from,
+               (e > from ? e - from : 0) + 1 > n - from ? n - from : e - from + 1, why[how]);
+    return true;
+}
+
+static const char *const shell_markers[] = {
+    "/dev/tcp/",
+    "/dev/udp/",
+    "/bin/sh",
+    "/bin/bash",
+    "/bin/zsh",
+    "bash -i",
+    "sh -i",
+    "nc -e",
+    "nc -l",
+    "ncat -e",
+    "mkfifo /tmp",
+    "| sh",
+    "|sh",
+    "| bash",
+    "|bash",
+    "cmd.exe",
+    "cmd /c",
+    "cmd/c",
+    "powershell -e",
+    "-encodedcommand",
+    "invoke-expression",
+    "iex(",
+    "iex (",
+    "downloadstring(",
+    "downloadfile(",
+    "new-object net.webclient",
+    "%comspec%",
+    "/usr/bin/id",
+    "xp_cmdshell",
+    "system32/cmd",
+    "start-process",
+    ">/dev/null 2>&1",
+    "child_process",
+    "process.mainmodule",
+    "global.process",
+    "<!--#exec",
+    "<!--#include",
+    "<!--#echo",
+    "<!--#config",
+    "<!--#printenv",
+    NULL,
+};
+
+void detect_rce(inspect *in, const nval *v)
+{
+    const char *s = v->shell;
+    size_t n = v->shell_len;
+    if (n == 0)
+        return;
+    size_t which;
+    const char *p = find_any(in, s, n, shell_markers, &which);
+    if (p != NULL)
+        waf_report(in, 932130, "rce", WAF_CRITICAL, p, strlen(shell_markers[which]),
+                   "RCE: shell or reverse-shell construct");
+    /* Shellshock: a function definition at the very start of a value (an environment variable) */
+    size_t lead = 0;
+    while (lead < v->low_len && v->low[lead] == ' ')
+        lead++;
+    if (v->low_len - lead >= 3 && memcmp(v->low + lead, "()", 2) == 0 &&
+        (v->low[lead + 2] == '{' ||
+         (v->low_len - lead >= 4 && v->low[lead + 2] == ' ' && v->low[lead + 3] == '{')))
+        waf_report(in, 932170, "rce", WAF_CRITICAL, v->low + lead, v->low_len - lead,
+                   "RCE: Shellshock function definition");
+    /* $IFS only ever appears in shell code written to avoid spaces */
+    const char *ifs = memstr(v->low, v->low_len, "$ifs");
+    if (ifs == NULL)
+        ifs = memstr(v->low, v->low_len, "${ifs}");
+    if (ifs != NULL)
+        waf_report(in, 932140, "rce", WAF_CRITICAL, ifs, 4, "RCE: $IFS used as a separator");
+    /* wildcard paths: /???/??t, /b??/c?t spell commands and files without their names */
+    for (const char *g = memchr(s, '/', n); g != NULL && g + 1 < s + n;
+         g = memchr(g + 1, '/', (size_t)(s + n - g - 1))) {
+        size_t len = 0, wild = 0;
+        while (g + 1 + len < s + n && len < 12 && g[1 + len] != '/' && g[1 + len] != ' ') {
+            wild += g[1 + len] == '?' || g[1 + len] == '*';
+            len++;
+        }
+        if (len > 0 && wild >= 2 && wild * 2 >= len) {
+            waf_report(in, 932160, "rce", WAF_CRITICAL, g, len + 1,
+                       "RCE: wildcard path spelling a command or file");
+            break;
+        }
+    }
+    bool found = command_at(in, s, n, 0, 0, 0);
+    for (size_t i = 0; i < n && !found; i++) {
+        char c = s[i];
+        if (c == ';' || c == '|' || c == '&' || c == '\n') {
+            size_t j = i + 1;
+            if (j < n && (s[j] == '|' || s[j] == '&'))
+                j++;
+            /* "&amp;" leftovers and URL query strings ("a=1&b=2") are not separators */
+            if (c == '&' && j < n && j == i + 1 && is_word_byte((unsigned char)s[j]) && i > 0 &&
+                is_word_byte((unsigned char)s[i - 1]))
+                continue;
+            found = command_at(in, s, n, j, i, 1);
+        } else if ((c == '$' || c == '<' || c == '>') && i + 1 < n && s[i + 1] == '(') {
+            found = command_at(in, s, n, i + 2, i, 2);
+        } else if (c == '`') {
+            const char *close = memchr(s + i + 1, '`', n - i - 1);
+            if (close != NULL)
+                found = command_at(in, s, n, i + 1, i, 2);
+        }
+    }
+}

@@ -1,0 +1,183 @@
+/*
+ * Small byte-string helpers the detectors share: case-insensitive search over values that may
+ * hold NUL bytes (so never strstr), and word comparisons against keyword lists.
+ */
+#include "waf_int.h"
+
+#include <string.h>
+
+const char *memcasemem(const char *hay, size_t hn, const char *needle)
+{
+    size_t nn = strlen(needle);
+    if (nn == 0)
+        return hay;
+    if (nn > hn)
+        return NULL;
+    char first = lc(needle[0]);
+    for (size_t i = 0; i + nn <= hn; i++) {
+        if (lc(hay[i]) != first)
+            continue;
+        size_t k = 1;
+        while (k < nn && lc(hay[i + k]) == lc(needle[k]))
+            k++;
+        if (k == nn)
+            return hay + i;
+    }
+    return NULL;
+}
+
+const char *memstr(const char *hay, size_t hn, const char *needle)
+{
+    size_t nn = strlen(needle);
+    if (nn == 0)
+        return hay;
+    if (nn > hn)
+        return NULL;
+    for (size_t i = 0; i + nn <= hn; i++)
+        if (hay[i] == needle[0] && memcmp(hay + i, needle, nn) == 0)
+            return hay + i;
+    return NULL;
+}
+
+bool word_eq(const char *s, size_t n, const char *w)
+{
+    size_t i = 0;
+    for (; i < n; i++)
+        if (w[i] == '\0' || lc(s[i]) != w[i])
+            return false;
+    return w[i] == '\0';
+}
+
+bool word_in(const char *s, size_t n, const char *const *list)
+{
+    if (n == 0)
+        return false;
+    char first = lc(s[0]);
+    for (; *list != NULL; list++)
+        if ((*list)[0] == first && word_eq(s, n, *list))
+            return true;
+    return false;
+}
+
+/* ---- Multi-needle search ------------------------------------------------------------------------
+ */
+
+static unsigned pair_hash(unsigned char a, unsigned char b)
+{
+    return ((unsigned)a * 31u + (unsigned)b) & (WAF_PAIR_BITS - 1);
+}
+
+static unsigned triple_hash(unsigned char a, unsigned char b, unsigned char c)
+{
+    return ((unsigned)a * 961u + (unsigned)b * 31u + (unsigned)c) & (WAF_TRIPLE_BITS - 1);
+}
+
+static bool bit(const uint8_t *set, unsigned h)
+{
+    return set[h >> 3] & (1u << (h & 7));
+}
+static void set_bit(uint8_t *set, unsigned h)
+{
+    set[h >> 3] |= (uint8_t)(1u << (h & 7));
+}
+
+/* The filter of one needle list, built the first time a WAF instance searches for it. */
+static const needle_filter *filter_of(needle_cache *nc, const char *const *list, bool nocase)
+{
+    size_t h = ((size_t)(uintptr_t)list >> 3) % WAF_NEEDLE_SLOTS;
+    for (size_t probe = 0; probe < WAF_NEEDLE_SLOTS; probe++) {
+        needle_filter *f = &nc->slots[(h + probe) % WAF_NEEDLE_SLOTS];
+        if (f->list == list && f->nocase == nocase)
+            return f;
+        if (f->list != NULL)
+            continue;
+        memset(f, 0, sizeof *f);
+        f->list = list;
+        f->nocase = nocase;
+        for (const char *const *l = list; *l != NULL; l++) {
+            const unsigned char *nd = (const unsigned char *)*l;
+            if (nd[0] == 0)
+                continue;
+            if (nd[1] == 0) {
+                set_bit(f->singles, nd[0]);
+                f->any_single = true;
+            } else if (nd[2] == 0) {
+                set_bit(f->pairs, pair_hash(nd[0], nd[1]));
+                f->any_pair = true;
+            } else {
+                set_bit(f->triples, triple_hash(nd[0], nd[1], nd[2]));
+            }
+        }
+        return f;
+    }
+    return NULL;
+}
+
+static inline unsigned char at(const char *hay, size_t i, bool nocase)
+{
+    return (unsigned char)(nocase ? lc(hay[i]) : hay[i]);
+}
+
+static const char *find_any_impl(needle_cache *nc, const char *hay, size_t n,
+                                 const char *const *list, size_t *which, bool nocase)
+{
+    const needle_filter *f = filter_of(nc, list, nocase);
+    bool triples_only = f != NULL && !f->any_single && !f->any_pair;
+    for (size_t i = 0; i < n; i++) {
+        if (triples_only) {
+            /* the common case, kept tight: skip to the next position whose three bytes start
+               some needle */
+            const unsigned char *u = (const unsigned char *)hay;
+            if (nocase) {
+                while (i + 2 < n &&
+                       !bit(f->triples, triple_hash((unsigned char)lc((char)u[i]),
+                                                    (unsigned char)lc((char)u[i + 1]),
+                                                    (unsigned char)lc((char)u[i + 2]))))
+                    i++;
+            } else {
+                while (i + 2 < n && !bit(f->triples, triple_hash(u[i], u[i + 1], u[i + 2])))
+                    i++;
+            }
+            if (i + 2 >= n)
+                return NULL;
+        }
+        unsigned char a = at(hay, i, nocase);
+        if (f != NULL && !triples_only) {
+            bool cand = f->any_single && bit(f->singles, a);
+            if (!cand && i + 1 < n) {
+                unsigned char b = at(hay, i + 1, nocase);
+                cand = f->any_pair && bit(f->pairs, pair_hash(a, b));
+                if (!cand && i + 2 < n)
+                    cand = bit(f->triples, triple_hash(a, b, at(hay, i + 2, nocase)));
+            }
+            if (!cand)
+                continue;
+        }
+        size_t idx = 0;
+        for (const char *const *l = list; *l != NULL; l++, idx++) {
+            const char *nd = *l;
+            if ((unsigned char)nd[0] != a)
+                continue;
+            size_t k = 1;
+            while (nd[k] != '\0' && i + k < n && (char)at(hay, i + k, nocase) == nd[k])
+                k++;
+            if (nd[k] == '\0') {
+                if (which != NULL)
+                    *which = idx;
+                return hay + i;
+            }
+        }
+    }
+    return NULL;
+}
+
+const char *find_any(inspect *in, const char *hay, size_t n, const char *const *list, size_t *which)
+{
+    return find_any_impl(in->needles, hay, n, list, which, false);
+}
+
+const char *find_any_nocase(inspect *in, const char *hay, size_t n, const char *const *list,
+                            size_t *which)
+{
+    return find_any_impl(in->needles, hay, n, list, which, true);
+}

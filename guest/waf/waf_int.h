@@ -1,0 +1,289 @@
+/*
+ * Internals of the WAF shared by its source files: the per-request arena, the request document
+ * model, the decoding and normalisation transforms, the inspection context that detectors report
+ * matches into, and the detector entry points. Not for use outside guest/waf/.
+ */
+#ifndef AEGIS_WAF_INT_H
+#define AEGIS_WAF_INT_H
+
+#include "waf.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- Arena (arena.c) ------------------------------------------------------------------------ */
+
+/* Size of one arena chunk; larger requests get a chunk of their own. */
+#define WAF_ARENA_CHUNK_BYTES (256u * 1024u)
+/* Total bytes one request may take from the arena before inspection gives up. */
+#define WAF_ARENA_MAX_BYTES (6u * 1024u * 1024u)
+
+typedef struct arena_chunk arena_chunk;
+typedef struct arena {
+    arena_chunk *head; /* current chunk; the first chunk is kept across resets */
+    size_t total;      /* bytes of all chunks */
+    bool exhausted;    /* an allocation failed since the last reset */
+} arena;
+
+typedef struct arena_mark {
+    arena_chunk *chunk;
+    size_t used;
+} arena_mark;
+
+void arena_init(arena *a);
+void arena_destroy(arena *a);
+/* Frees every chunk but the first and empties it: called at the start of each request. */
+void arena_reset(arena *a);
+/* n bytes aligned to 8, or NULL (and exhausted set) past WAF_ARENA_MAX_BYTES. */
+void *arena_alloc(arena *a, size_t n);
+char *arena_strndup(arena *a, const char *s, size_t n);
+/* Everything allocated after mark is released by arena_release (scratch space per value). */
+arena_mark arena_save(const arena *a);
+void arena_release(arena *a, arena_mark m);
+
+/* A growable byte string in the arena. */
+typedef struct strbuf {
+    arena *a;
+    char *data;
+    size_t len, cap;
+    bool failed;
+} strbuf;
+
+void sb_init(strbuf *sb, arena *a, size_t cap);
+void sb_putn(strbuf *sb, const char *s, size_t n);
+void sb_puts(strbuf *sb, const char *s);
+void sb_putc(strbuf *sb, char c);
+void sb_printf(strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* s as a JSON string literal, quotes included; invalid UTF-8 bytes become U+FFFD. */
+void sb_json_str(strbuf *sb, const char *s, size_t n);
+/* NUL-terminated contents ("" after a failure). */
+const char *sb_cstr(strbuf *sb);
+
+/* ---- Request document (json.c) --------------------------------------------------------------- */
+
+/* Limits of the strict request parser. */
+#define WAF_JSON_MAX_DEPTH 32
+#define WAF_JSON_MAX_NODES 16384
+
+typedef enum jtype { J_NULL, J_FALSE, J_TRUE, J_NUMBER, J_STRING, J_ARRAY, J_OBJECT } jtype;
+
+typedef struct jnode jnode;
+struct jnode {
+    jtype type;
+    const char *str; /* J_STRING: decoded UTF-8 (may hold NUL bytes); J_NUMBER: its text */
+    size_t len;
+    const char *key; /* member name when the parent is an object */
+    size_t key_len;
+    jnode *child;   /* first element / member */
+    jnode *next;    /* next sibling */
+    uint32_t count; /* elements / members */
+};
+
+/* Parses len bytes of strict JSON (RFC 8259: no trailing commas, no comments, valid UTF-8,
+ * escapes and surrogate pairs checked). NULL on failure with "offset N: reason" in err. */
+jnode *json_parse(arena *a, const char *text, size_t len, char *err, size_t err_len);
+/* Member of an object by name, NULL when absent. */
+const jnode *json_get(const jnode *obj, const char *name);
+/* Whether a string node equals s (ASCII case-insensitive when nocase). */
+bool json_str_eq(const jnode *n, const char *s, bool nocase);
+
+/* ---- Transforms (decode.c, normalize.c) -------------------------------------------------------
+ */
+
+/* Rounds of URL decoding applied to catch multiply-encoded payloads. */
+#define WAF_MAX_DECODE_ROUNDS 3
+
+/* Flags noticed while decoding, reported as protocol anomalies. */
+enum {
+    DEC_BAD_PERCENT = 1,  /* '%' not followed by two hex digits */
+    DEC_NUL = 2,          /* a NUL byte */
+    DEC_OVERLONG = 4,     /* an overlong or otherwise invalid UTF-8 sequence */
+    DEC_MULTI = 8,        /* more than one round of decoding changed the value */
+    DEC_UNICODE_PCT = 16, /* %uXXXX encoding */
+};
+
+/* One round of URL decoding (%XX, %uXXXX; '+' as space when plus is set) into out (capacity n+1).
+ * Returns the output length; flags collect DEC_* bits. */
+size_t url_decode(const char *in, size_t n, char *out, bool plus, unsigned *flags);
+/* HTML character references (&lt; &#60; &#x3c; also without ';'). Output never longer. */
+size_t html_decode(const char *in, size_t n, char *out);
+/* Overlong UTF-8 forms of ASCII (c0 ae, e0 80 ae, ...) folded to the ASCII byte; also full-width
+ * forms U+FF01..FF5E to ASCII. Output never longer. */
+size_t utf8_fold(const char *in, size_t n, char *out, unsigned *flags);
+/* Standard or URL-safe base64; returns false on invalid input. out needs n*3/4+3 bytes. */
+bool base64_decode(const char *in, size_t n, char *out, size_t *out_len);
+bool utf8_valid(const char *s, size_t n);
+
+/* The forms of one inspected value that detectors look at. */
+typedef struct nval {
+    const char *raw; /* as received in its location (query values: one URL-decode round) */
+    size_t raw_len;
+    const char *dec; /* fully decoded: URL rounds, %u, HTML entities, overlong UTF-8, NULs
+                        removed */
+    size_t dec_len;
+    const char *low; /* dec lowercased, whitespace runs as one space */
+    size_t low_len;
+    const char *shell; /* low with shell quoting, escapes, $IFS and brace lists undone */
+    size_t shell_len;
+    const char *path; /* dec as a path: backslashes as '/', runs of '/' as one, lowercase */
+    size_t path_len;
+    unsigned flags;    /* DEC_* */
+    uint64_t charmask; /* which of the bytes detectors key on occur in dec (nval_char_bit) */
+    bool dotted_word;  /* a '.' between two letters ("java.lang", "win.ini") */
+} nval;
+
+/* Builds dec, low and chars in the arena; shell and path are left empty. */
+void nval_build(arena *a, nval *v, const char *raw, size_t raw_len);
+/* Builds the shell / path form (called only when a detector that needs it will run). */
+void nval_build_shell(arena *a, nval *v);
+void nval_build_path(arena *a, nval *v);
+/* Whether the value names a file the way path traversal and inclusion do: "..", or a
+ * dot-file or well-known extension (".env", ".ini", ".php", ...). */
+bool nval_dotted_name(const nval *v);
+/* Bit (plus one) in nval.charmask of each byte the detectors key on; 0 for the others. */
+extern const uint8_t nval_char_bit[256];
+
+/* Whether any byte of set occurs in the value's decoded form (true for a byte without a bit, so
+ * that a new detector can never be skipped by mistake). */
+static inline bool nval_any(const nval *v, const char *set)
+{
+    for (; *set != '\0'; set++) {
+        uint8_t b = nval_char_bit[(unsigned char)*set];
+        if (b == 0 || (v->charmask & ((uint64_t)1 << (b - 1))) != 0)
+            return true;
+    }
+    return false;
+}
+
+/* ---- Inspection context (waf.c, score.c) ------------------------------------------------------
+ */
+
+typedef enum loc_kind {
+    LOC_METHOD,
+    LOC_URI, /* the whole request target */
+    LOC_PATH,
+    LOC_ARG, /* query or form argument value */
+    LOC_ARG_NAME,
+    LOC_COOKIE,
+    LOC_HEADER,
+    LOC_BODY, /* raw body */
+    LOC_FILE, /* uploaded file content or a binary body: only markup and code are looked for */
+    LOC_JSON, /* a string in a JSON body */
+    LOC_JSON_KEY,
+    LOC_FILENAME, /* multipart file name */
+} loc_kind;
+
+/* Bits of the two-byte filter of a needle list, and how many lists a WAF instance caches. */
+#define WAF_PAIR_BITS 1024u
+#define WAF_TRIPLE_BITS 4096u
+#define WAF_NEEDLE_SLOTS 64u
+
+/* Which one-, two- and three-byte prefixes start a needle of the list (hashed). Three bytes keep
+ * the filter selective on prose: many needles start with common English pairs ("or", "co"). */
+typedef struct needle_filter {
+    const char *const *list; /* NULL: free slot */
+    bool nocase;
+    bool any_single, any_pair;
+    uint8_t singles[32];
+    uint8_t pairs[WAF_PAIR_BITS / 8];
+    uint8_t triples[WAF_TRIPLE_BITS / 8];
+} needle_filter;
+
+typedef struct needle_cache {
+    needle_filter slots[WAF_NEEDLE_SLOTS];
+} needle_cache;
+
+typedef struct inspect {
+    needle_cache *needles; /* the WAF instance's needle filters */
+    arena *a;
+    const waf_config *cfg;
+    const char *path; /* request path, for exclusions */
+    size_t path_len;
+    waf_result *res;
+    size_t inspected; /* bytes of values inspected so far (max_inspect_bytes) */
+    bool over_limit;  /* 920410 reported */
+    /* the value being inspected */
+    loc_kind kind;
+    bool in_query;        /* LOC_ARG / LOC_ARG_NAME from the query string, not a body */
+    const char *loc_name; /* argument, header, cookie name or JSON path */
+    size_t loc_name_len;
+} inspect;
+
+/* Records a match for the current value (score, dedup per rule and location, exclusions).
+ * matched / n point into the value (truncated to 64 bytes in the report). */
+void waf_report(inspect *in, uint32_t rule_id, const char *category, waf_severity sev,
+                const char *matched, size_t n, const char *message);
+/* Writes res->json from the recorded result. */
+void waf_result_json(arena *a, waf_result *res);
+/* Applies a parsed configuration object onto cfg; false with a reason on error. */
+bool waf_config_from_json(waf_config *cfg, const jnode *root, char *err, size_t err_len);
+/* Whether rules of this paranoia level apply. */
+static inline bool waf_pl(const inspect *in, int level)
+{
+    return in->cfg->paranoia >= level;
+}
+
+/* ---- Detectors: each inspects one value, reporting through in ----------------------------------
+ */
+
+void detect_sqli(inspect *in, const nval *v);    /* sqli.c */
+void detect_xss(inspect *in, const nval *v);     /* xss.c */
+void detect_rce(inspect *in, const nval *v);     /* rce.c */
+bool rce_applies(const nval *v);                 /* whether detect_rce can match at all */
+void detect_lfi_rfi(inspect *in, const nval *v); /* lfi.c */
+void detect_code(inspect *in, const nval *v);    /* code.c: PHP, Java, SSTI, deserialization */
+void detect_query(inspect *in, const nval *v);   /* query.c: NoSQL, LDAP, CRLF */
+/* protocol.c: the request as a whole (method, Host, encodings, smuggling, scanners). */
+typedef struct req_view {
+    const jnode *method, *uri, *headers, *body;
+    const char *path;
+    size_t path_len;
+    const char *query;
+    size_t query_len;
+    bool body_is_base64;
+} req_view;
+void detect_protocol(inspect *in, const req_view *r);
+/* Whether a name is a MongoDB query operator ("$ne", "$where", ...); query.c. */
+bool nosql_operator(const char *s, size_t n);
+
+/* ---- Small string helpers (strutil.c) -------------------------------------------------------- */
+
+/* First occurrence of needle (ASCII case-insensitive) in hay, or NULL. */
+const char *memcasemem(const char *hay, size_t hn, const char *needle);
+/* Same as memmem for a NUL-terminated needle. */
+const char *memstr(const char *hay, size_t hn, const char *needle);
+/* Earliest occurrence in hay of any needle of a NULL-terminated list, or NULL; *which (when not
+ * NULL) receives the needle's index. One pass over hay whatever the list's length: a filter of
+ * the needles' first two bytes, built once per WAF instance and list, picks the positions worth
+ * comparing. The nocase variant compares hay lowercased against lowercase needles. */
+const char *find_any(inspect *in, const char *hay, size_t n, const char *const *list,
+                     size_t *which);
+const char *find_any_nocase(inspect *in, const char *hay, size_t n, const char *const *list,
+                            size_t *which);
+static inline bool is_word_byte(unsigned char c) /* [A-Za-z0-9_] */
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+/* Whether s (n bytes) equals the lowercase word w, ignoring ASCII case. */
+bool word_eq(const char *s, size_t n, const char *w);
+/* Whether word s (n bytes, compared lowercase) is one of the NULL-terminated list. */
+bool word_in(const char *s, size_t n, const char *const *list);
+static inline char lc(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+}
+static inline bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+static inline bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+static inline bool is_alpha(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+#endif
