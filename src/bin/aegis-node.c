@@ -19,13 +19,15 @@ static void usage(FILE *f)
                "                            docs/CONFIG.md); without it the embedded default is\n"
                "                            used: listen on 127.0.0.1:8080, admin API on\n"
                "                            127.0.0.1:9090, and the demo origin on 127.0.0.1:8081\n"
-               "  -t, --check-config        check the configuration and exit (0 when valid; else\n"
-               "                            the reason as FILE:LINE:COLUMN: KEY: what is wrong)\n"
+               "  -t, --check-config        check the configuration and load its WebAssembly\n"
+               "                            modules, then exit (0 when valid; else the reason as\n"
+               "                            FILE:LINE:COLUMN: KEY: what is wrong)\n"
                "      --print-default-config  print the embedded default configuration and exit\n"
                "  -h, --help                print this help and exit\n"
                "  -V, --version             print the version and exit\n"
                "\n"
-               "Signals: SIGTERM or SIGINT drain connections and exit; SIGHUP reloads FILE.\n");
+               "Signals: SIGTERM or SIGINT drain connections and exit; SIGHUP reloads FILE and\n"
+               "the module files.\n");
 }
 
 int main(int argc, char **argv)
@@ -69,9 +71,15 @@ int main(int argc, char **argv)
         return 1;
     }
     if (check) {
-        printf("%s: ok (%zu listeners, %zu upstreams, %zu routes)\n",
+        /* A config is only good if its modules load: compile and validate each one. */
+        if (!node_config_check_modules(cfg, err)) {
+            fprintf(stderr, "aegis-node: %s\n", err);
+            node_config_free(cfg);
+            return 1;
+        }
+        printf("%s: ok (%zu listeners, %zu upstreams, %zu routes, %zu modules)\n",
                config_path ? config_path : "<default config>", cfg->listener_count,
-               cfg->upstream_count, cfg->route_count);
+               cfg->upstream_count, cfg->route_count, cfg->module_count);
         node_config_free(cfg);
         return 0;
     }

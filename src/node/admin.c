@@ -1,8 +1,10 @@
 /*
  * The admin API: a small http_server on the main thread's loop whose only stage answers every
  * request itself. GET /healthz says the node is up, GET /metrics returns the Prometheus text
- * exposition summed over the workers, GET /config the effective config as YAML. It shares the
- * strict HTTP layer with the proxy, so it is no softer a target, and it is bound to loopback
+ * exposition summed over the workers (with the edge's per-module and cache series), GET /config
+ * the effective config as YAML, GET /modules the loaded WebAssembly modules with their counters,
+ * and POST /modules/reload (?id=ID for one) reloads module files, reporting each outcome. It shares
+ * the strict HTTP layer with the proxy, so it is no softer a target, and it is bound to loopback
  * unless the config says otherwise.
  */
 #include "node/internal.h"
@@ -15,11 +17,56 @@ struct node_admin_server {
     http_server *srv;
     node_metrics *metrics;
     node_gen *const *current;
+    node_edge *edge;
 };
 
 static http_verdict answer(http_request *req, int status, const char *type, const char *body)
 {
     http_request_respond(req, status, type, body, strlen(body));
+    return HTTP_RESPONDED;
+}
+
+/* Concatenates the node's metrics with the edge's (caller frees); NULL when out of memory. */
+static char *all_metrics(node_admin_server *a)
+{
+    char *parts[3] = {node_metrics_render(a->metrics),
+                      edge_modules_render_prometheus(node_edge_modules(a->edge)),
+                      edge_cache_render_prometheus(node_edge_cache(a->edge))};
+    char *out = NULL;
+    if (parts[0] != NULL && parts[1] != NULL && parts[2] != NULL) {
+        size_t l0 = strlen(parts[0]), l1 = strlen(parts[1]), l2 = strlen(parts[2]);
+        out = malloc(l0 + l1 + l2 + 1);
+        if (out != NULL) {
+            memcpy(out, parts[0], l0);
+            memcpy(out + l0, parts[1], l1);
+            memcpy(out + l0 + l1, parts[2], l2 + 1);
+        }
+    }
+    for (int i = 0; i < 3; i++)
+        free(parts[i]);
+    return out;
+}
+
+/* POST /modules/reload[?id=ID]: ids are config names ([A-Za-z0-9_.-]), so no unescaping. */
+static http_verdict reload_modules(node_admin_server *a, http_request *req, const char *query)
+{
+    char id[NODE_MAX_NAME_BYTES];
+    const char *want = NULL;
+    if (query != NULL && query[0] != '\0') {
+        size_t n = strlen(query);
+        if (strncmp(query, "id=", 3) != 0 || n - 3 >= sizeof id || n == 3 ||
+            strcspn(query + 3, "&=%+") != n - 3)
+            return answer(req, 400, "application/json",
+                          "{\"error\":\"the only parameter is id=MODULE_ID\"}\n");
+        memcpy(id, query + 3, n - 2);
+        want = id;
+    }
+    int status;
+    char *text = node_edge_reload(a->edge, (*a->current)->cfg, want, &status);
+    if (text == NULL)
+        return answer(req, 500, "text/plain; charset=utf-8", "out of memory\n");
+    http_request_respond(req, status, "application/json", text, strlen(text));
+    free(text);
     return HTTP_RESPONDED;
 }
 
@@ -29,31 +76,47 @@ static http_verdict admin_stage(http_request *req, void *ud)
     const char *method = http_request_method(req);
     const char *target = http_request_target(req);
     size_t path_len = strcspn(target, "?");
+    const char *query = target[path_len] == '?' ? target + path_len + 1 : NULL;
     bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 #define IS(p) (path_len == sizeof(p) - 1 && memcmp(target, p, path_len) == 0)
-    if (!IS("/healthz") && !IS("/metrics") && !IS("/config"))
+    if (IS("/modules/reload")) {
+        if (strcmp(method, "POST") != 0) {
+            http_request_set_response_header(req, "Allow", "POST");
+            return answer(req, 405, "text/plain; charset=utf-8", "method not allowed\n");
+        }
+        return reload_modules(a, req, query);
+    }
+    if (!IS("/healthz") && !IS("/metrics") && !IS("/config") && !IS("/modules"))
         return answer(req, 404, "text/plain; charset=utf-8",
-                      "not found: the admin API serves /healthz, /metrics and /config\n");
+                      "not found: the admin API serves /healthz, /metrics, /config, /modules "
+                      "and POST /modules/reload\n");
     if (!get) {
         http_request_set_response_header(req, "Allow", "GET, HEAD");
         return answer(req, 405, "text/plain; charset=utf-8", "method not allowed\n");
     }
     if (IS("/healthz"))
         return answer(req, 200, "text/plain; charset=utf-8", "ok\n");
-    char *text =
-        IS("/metrics") ? node_metrics_render(a->metrics) : node_config_format((*a->current)->cfg);
+    const char *type = "application/yaml";
+    char *text;
+    if (IS("/metrics")) {
+        text = all_metrics(a);
+        type = "text/plain; version=0.0.4";
+    } else if (IS("/modules")) {
+        text = edge_modules_render_json(node_edge_modules(a->edge));
+        type = "application/json";
+    } else {
+        text = node_config_format((*a->current)->cfg);
+    }
 #undef IS
     if (text == NULL)
         return answer(req, 500, "text/plain; charset=utf-8", "out of memory\n");
-    const char *type =
-        strncmp(target, "/metrics", 8) == 0 ? "text/plain; version=0.0.4" : "application/yaml";
     http_request_respond(req, 200, type, text, strlen(text));
     free(text);
     return HTTP_RESPONDED;
 }
 
 node_admin_server *node_admin_new(uv_loop_t *loop, const node_addr *addr, node_metrics *metrics,
-                                  node_gen *const *current, char *err)
+                                  node_gen *const *current, node_edge *edge, char *err)
 {
     node_admin_server *a = calloc(1, sizeof *a);
     if (a == NULL) {
@@ -62,6 +125,7 @@ node_admin_server *node_admin_new(uv_loop_t *loop, const node_addr *addr, node_m
     }
     a->metrics = metrics;
     a->current = current;
+    a->edge = edge;
     http_stage stage = {.name = "admin", .on_request_headers = admin_stage, .ud = a};
     http_pipeline pl = {.stages = &stage, .stage_count = 1};
     http_server_config sc = {.host = addr->host, .port = addr->port};

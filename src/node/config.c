@@ -8,7 +8,7 @@
  * what is wrong. Cross-references (a route's upstream) are checked after the whole tree is read,
  * since YAML keys may come in any order.
  */
-#include "node/node.h"
+#include "node/config_walk.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -18,34 +18,15 @@
 #include <unistd.h>
 #include <yaml.h>
 
-enum {
-    PATH_BYTES = 256, /* a key path such as "upstreams.api.servers[3]" */
-    DEFAULT_WORKERS_FALLBACK = 1,
-};
+enum { DEFAULT_WORKERS_FALLBACK = 1 };
 
-typedef struct {
-    size_t line, column; /* 1-based */
-} mark;
-
-typedef struct {
-    yaml_document_t *doc;
-    const char *source;
-    char *err;
-    node_config *cfg;
-    /* Where each route's fields were written, for errors found after the walk. */
-    mark route_mark[NODE_MAX_ROUTES];
-    mark route_upstream_mark[NODE_MAX_ROUTES];
-    mark admin_listen_mark; /* line 0: admin.listen not written, the default applies */
-    mark listener_mark[NODE_MAX_LISTENERS];
-} walker;
-
-static mark mark_of(const yaml_node_t *n)
+mark cw_mark_of(const yaml_node_t *n)
 {
     return (mark){n->start_mark.line + 1, n->start_mark.column + 1};
 }
 
-__attribute__((format(printf, 4, 5))) static bool fail(walker *w, mark m, const char *path,
-                                                       const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) bool cw_fail(walker *w, mark m, const char *path,
+                                                   const char *fmt, ...)
 {
     int n = snprintf(w->err, NODE_ERR_BYTES, "%s:%zu:%zu: %s%s", w->source, m.line, m.column, path,
                      path[0] != '\0' ? ": " : "");
@@ -72,48 +53,48 @@ static const char *type_name(const yaml_node_t *n)
     }
 }
 
-static bool expect_type(walker *w, const yaml_node_t *n, yaml_node_type_t t, const char *path)
+bool cw_expect_type(walker *w, const yaml_node_t *n, yaml_node_type_t t, const char *path)
 {
     if (n->type == t)
         return true;
     const char *want = t == YAML_SCALAR_NODE     ? "a scalar"
                        : t == YAML_SEQUENCE_NODE ? "a list"
                                                  : "a mapping";
-    return fail(w, mark_of(n), path, "expected %s, found %s", want, type_name(n));
+    return cw_fail(w, cw_mark_of(n), path, "expected %s, found %s", want, type_name(n));
 }
 
 /* The scalar's text, NUL-terminated by libyaml; embedded NULs are refused. */
-static bool scalar_text(walker *w, const yaml_node_t *n, const char *path, const char **out)
+bool cw_scalar_text(walker *w, const yaml_node_t *n, const char *path, const char **out)
 {
-    if (!expect_type(w, n, YAML_SCALAR_NODE, path))
+    if (!cw_expect_type(w, n, YAML_SCALAR_NODE, path))
         return false;
     const char *s = (const char *)n->data.scalar.value;
     if (strlen(s) != n->data.scalar.length)
-        return fail(w, mark_of(n), path, "NUL byte in value");
+        return cw_fail(w, cw_mark_of(n), path, "NUL byte in value");
     *out = s;
     return true;
 }
 
-static bool read_u64(walker *w, const yaml_node_t *n, const char *path, uint64_t min, uint64_t max,
-                     uint64_t *out)
+bool cw_read_u64(walker *w, const yaml_node_t *n, const char *path, uint64_t min, uint64_t max,
+                 uint64_t *out)
 {
     const char *s;
-    if (!scalar_text(w, n, path, &s))
+    if (!cw_scalar_text(w, n, path, &s))
         return false;
     if (s[0] == '\0')
-        return fail(w, mark_of(n), path, "expected a number, found an empty value");
+        return cw_fail(w, cw_mark_of(n), path, "expected a number, found an empty value");
     uint64_t v = 0;
     for (const char *p = s; *p != '\0'; p++) {
         if (*p < '0' || *p > '9')
-            return fail(w, mark_of(n), path, "expected a whole number, found '%s'", s);
+            return cw_fail(w, cw_mark_of(n), path, "expected a whole number, found '%s'", s);
         unsigned d = (unsigned)(*p - '0');
         if (v > (UINT64_MAX - d) / 10)
-            return fail(w, mark_of(n), path, "number '%s' is too large", s);
+            return cw_fail(w, cw_mark_of(n), path, "number '%s' is too large", s);
         v = v * 10 + d;
     }
     if (v < min || v > max)
-        return fail(w, mark_of(n), path, "%llu is out of range %llu..%llu", (unsigned long long)v,
-                    (unsigned long long)min, (unsigned long long)max);
+        return cw_fail(w, cw_mark_of(n), path, "%llu is out of range %llu..%llu",
+                       (unsigned long long)v, (unsigned long long)min, (unsigned long long)max);
     *out = v;
     return true;
 }
@@ -122,34 +103,35 @@ static bool read_u32(walker *w, const yaml_node_t *n, const char *path, uint32_t
                      uint32_t *out)
 {
     uint64_t v;
-    if (!read_u64(w, n, path, min, max, &v))
+    if (!cw_read_u64(w, n, path, min, max, &v))
         return false;
     *out = (uint32_t)v;
     return true;
 }
 
-static bool read_bool(walker *w, const yaml_node_t *n, const char *path, bool *out)
+bool cw_read_bool(walker *w, const yaml_node_t *n, const char *path, bool *out)
 {
     const char *s;
-    if (!scalar_text(w, n, path, &s))
+    if (!cw_scalar_text(w, n, path, &s))
         return false;
     if (strcmp(s, "true") == 0)
         *out = true;
     else if (strcmp(s, "false") == 0)
         *out = false;
     else
-        return fail(w, mark_of(n), path, "expected true or false, found '%s'", s);
+        return cw_fail(w, cw_mark_of(n), path, "expected true or false, found '%s'", s);
     return true;
 }
 
-static bool read_string(walker *w, const yaml_node_t *n, const char *path, char *buf, size_t cap)
+bool cw_read_string(walker *w, const yaml_node_t *n, const char *path, char *buf, size_t cap)
 {
     const char *s;
-    if (!scalar_text(w, n, path, &s))
+    if (!cw_scalar_text(w, n, path, &s))
         return false;
     size_t len = strlen(s);
     if (len >= cap)
-        return fail(w, mark_of(n), path, "value is %zu bytes, at most %zu allowed", len, cap - 1);
+        return cw_fail(w, cw_mark_of(n), path, "value is %zu bytes, at most %zu allowed", len,
+                       cap - 1);
     memcpy(buf, s, len + 1);
     return true;
 }
@@ -157,24 +139,17 @@ static bool read_string(walker *w, const yaml_node_t *n, const char *path, char 
 static bool read_addr(walker *w, const yaml_node_t *n, const char *path, node_addr *out)
 {
     const char *s;
-    if (!scalar_text(w, n, path, &s))
+    if (!cw_scalar_text(w, n, path, &s))
         return false;
     char why[NODE_ERR_BYTES];
     if (!node_addr_parse(s, out, why))
-        return fail(w, mark_of(n), path, "%s", why);
+        return cw_fail(w, cw_mark_of(n), path, "%s", why);
     return true;
 }
 
 /* ---- mappings with a fixed set of keys ---------------------------------------------------- */
 
-typedef bool (*key_fn)(walker *w, const yaml_node_t *value, const char *path, void *target);
-
-typedef struct {
-    const char *key;
-    key_fn fn;
-} key_handler;
-
-static void join_path(char *out, const char *base, const char *key)
+void cw_join_path(char *out, const char *base, const char *key)
 {
     if (base[0] == '\0')
         snprintf(out, PATH_BYTES, "%s", key);
@@ -210,28 +185,28 @@ static size_t edit_distance(const char *a, const char *b)
 }
 
 /* Walks a mapping whose keys must all be among `handlers`; each appears at most once. */
-static bool walk_mapping(walker *w, const yaml_node_t *map, const char *path,
-                         const key_handler *handlers, size_t handler_count, void *target)
+bool cw_walk_mapping(walker *w, const yaml_node_t *map, const char *path,
+                     const key_handler *handlers, size_t handler_count, void *target)
 {
-    if (!expect_type(w, map, YAML_MAPPING_NODE, path[0] ? path : "(top level)"))
+    if (!cw_expect_type(w, map, YAML_MAPPING_NODE, path[0] ? path : "(top level)"))
         return false;
     bool seen[32] = {false};
     if (handler_count > sizeof seen / sizeof seen[0])
-        return fail(w, mark_of(map), path, "internal error: too many keys");
+        return cw_fail(w, cw_mark_of(map), path, "internal error: too many keys");
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
          p++) {
         yaml_node_t *k = yaml_document_get_node(w->doc, p->key);
         yaml_node_t *v = yaml_document_get_node(w->doc, p->value);
         if (k == NULL || v == NULL)
-            return fail(w, mark_of(map), path, "malformed mapping");
+            return cw_fail(w, cw_mark_of(map), path, "malformed mapping");
         const char *key;
-        if (!scalar_text(w, k, path[0] ? path : "(key)", &key))
+        if (!cw_scalar_text(w, k, path[0] ? path : "(key)", &key))
             return false;
         size_t i = 0;
         while (i < handler_count && strcmp(handlers[i].key, key) != 0)
             i++;
         char sub[PATH_BYTES];
-        join_path(sub, path, key);
+        cw_join_path(sub, path, key);
         if (i == handler_count) {
             /* A typo is the usual cause: name the closest known key. */
             size_t best = 0, best_d = 9;
@@ -241,12 +216,12 @@ static bool walk_mapping(walker *w, const yaml_node_t *map, const char *path,
                     best = h, best_d = d;
             }
             if (best_d <= 2)
-                return fail(w, mark_of(k), sub, "unknown key (did you mean '%s'?)",
-                            handlers[best].key);
-            return fail(w, mark_of(k), sub, "unknown key");
+                return cw_fail(w, cw_mark_of(k), sub, "unknown key (did you mean '%s'?)",
+                               handlers[best].key);
+            return cw_fail(w, cw_mark_of(k), sub, "unknown key");
         }
         if (seen[i])
-            return fail(w, mark_of(k), sub, "duplicate key");
+            return cw_fail(w, cw_mark_of(k), sub, "duplicate key");
         seen[i] = true;
         if (!handlers[i].fn(w, v, sub, target))
             return false;
@@ -275,7 +250,7 @@ U32_KEY(k_pool_size, node_upstream, pool_size, 0, 100000)
 
 static bool k_max_body_bytes(walker *w, const yaml_node_t *v, const char *path, void *t)
 {
-    return read_u64(w, v, path, 0, UINT64_C(1) << 40, &((node_limits *)t)->max_body_bytes);
+    return cw_read_u64(w, v, path, 0, UINT64_C(1) << 40, &((node_limits *)t)->max_body_bytes);
 }
 
 static bool k_limits(walker *w, const yaml_node_t *v, const char *path, void *t)
@@ -284,7 +259,7 @@ static bool k_limits(walker *w, const yaml_node_t *v, const char *path, void *t)
                                     {"max_body_bytes", k_max_body_bytes},
                                     {"max_uri_bytes", k_max_uri_bytes},
                                     {"max_headers", k_max_headers}};
-    return walk_mapping(w, v, path, h, sizeof h / sizeof h[0], &((node_config *)t)->limits);
+    return cw_walk_mapping(w, v, path, h, sizeof h / sizeof h[0], &((node_config *)t)->limits);
 }
 
 static bool k_timeouts(walker *w, const yaml_node_t *v, const char *path, void *t)
@@ -295,7 +270,7 @@ static bool k_timeouts(walker *w, const yaml_node_t *v, const char *path, void *
                                     {"upstream_connect_ms", k_upstream_connect_ms},
                                     {"upstream_read_ms", k_upstream_read_ms},
                                     {"shutdown_drain_ms", k_shutdown_drain_ms}};
-    return walk_mapping(w, v, path, h, sizeof h / sizeof h[0], &((node_config *)t)->timeouts);
+    return cw_walk_mapping(w, v, path, h, sizeof h / sizeof h[0], &((node_config *)t)->timeouts);
 }
 
 static bool k_listen(walker *w, const yaml_node_t *v, const char *path, void *t)
@@ -303,10 +278,10 @@ static bool k_listen(walker *w, const yaml_node_t *v, const char *path, void *t)
     node_config *cfg = t;
     if (v->type == YAML_SCALAR_NODE) {
         cfg->listener_count = 1;
-        w->listener_mark[0] = mark_of(v);
+        w->listener_mark[0] = cw_mark_of(v);
         return read_addr(w, v, path, &cfg->listeners[0]);
     }
-    if (!expect_type(w, v, YAML_SEQUENCE_NODE, path))
+    if (!cw_expect_type(w, v, YAML_SEQUENCE_NODE, path))
         return false;
     cfg->listener_count = 0;
     for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
@@ -315,16 +290,16 @@ static bool k_listen(walker *w, const yaml_node_t *v, const char *path, void *t)
         snprintf(sub, sizeof sub, "%s[%zu]", path, cfg->listener_count);
         yaml_node_t *item = yaml_document_get_node(w->doc, *it);
         if (item == NULL)
-            return fail(w, mark_of(v), sub, "malformed list");
+            return cw_fail(w, cw_mark_of(v), sub, "malformed list");
         if (cfg->listener_count == NODE_MAX_LISTENERS)
-            return fail(w, mark_of(item), sub, "more than %d listeners", NODE_MAX_LISTENERS);
+            return cw_fail(w, cw_mark_of(item), sub, "more than %d listeners", NODE_MAX_LISTENERS);
         if (!read_addr(w, item, sub, &cfg->listeners[cfg->listener_count]))
             return false;
-        w->listener_mark[cfg->listener_count] = mark_of(item);
+        w->listener_mark[cfg->listener_count] = cw_mark_of(item);
         cfg->listener_count++;
     }
     if (cfg->listener_count == 0)
-        return fail(w, mark_of(v), path, "at least one listener is needed");
+        return cw_fail(w, cw_mark_of(v), path, "at least one listener is needed");
     return true;
 }
 
@@ -332,7 +307,7 @@ static bool k_workers(walker *w, const yaml_node_t *v, const char *path, void *t
 {
     node_config *cfg = t;
     const char *s;
-    if (!scalar_text(w, v, path, &s))
+    if (!cw_scalar_text(w, v, path, &s))
         return false;
     if (strcmp(s, "auto") == 0) {
         cfg->workers = 0; /* resolved after the walk */
@@ -343,18 +318,18 @@ static bool k_workers(walker *w, const yaml_node_t *v, const char *path, void *t
 
 static bool k_admin_listen(walker *w, const yaml_node_t *v, const char *path, void *t)
 {
-    w->admin_listen_mark = mark_of(v);
+    w->admin_listen_mark = cw_mark_of(v);
     return read_addr(w, v, path, &((node_admin *)t)->listen);
 }
 
 static bool k_admin_enabled(walker *w, const yaml_node_t *v, const char *path, void *t)
 {
-    return read_bool(w, v, path, &((node_admin *)t)->enabled);
+    return cw_read_bool(w, v, path, &((node_admin *)t)->enabled);
 }
 
 static bool k_admin_non_loopback(walker *w, const yaml_node_t *v, const char *path, void *t)
 {
-    return read_bool(w, v, path, &((node_admin *)t)->allow_non_loopback);
+    return cw_read_bool(w, v, path, &((node_admin *)t)->allow_non_loopback);
 }
 
 static bool k_admin(walker *w, const yaml_node_t *v, const char *path, void *t)
@@ -362,35 +337,35 @@ static bool k_admin(walker *w, const yaml_node_t *v, const char *path, void *t)
     static const key_handler h[] = {{"listen", k_admin_listen},
                                     {"enabled", k_admin_enabled},
                                     {"allow_non_loopback", k_admin_non_loopback}};
-    return walk_mapping(w, v, path, h, sizeof h / sizeof h[0], &((node_config *)t)->admin);
+    return cw_walk_mapping(w, v, path, h, sizeof h / sizeof h[0], &((node_config *)t)->admin);
 }
 
 static bool k_log_enabled(walker *w, const yaml_node_t *v, const char *path, void *t)
 {
-    return read_bool(w, v, path, &((node_access_log *)t)->enabled);
+    return cw_read_bool(w, v, path, &((node_access_log *)t)->enabled);
 }
 
 static bool k_log_format(walker *w, const yaml_node_t *v, const char *path, void *t)
 {
     const char *s;
-    if (!scalar_text(w, v, path, &s))
+    if (!cw_scalar_text(w, v, path, &s))
         return false;
     if (strcmp(s, "json") == 0)
         ((node_access_log *)t)->format = NODE_LOG_JSON;
     else if (strcmp(s, "kv") == 0)
         ((node_access_log *)t)->format = NODE_LOG_KV;
     else
-        return fail(w, mark_of(v), path, "expected json or kv, found '%s'", s);
+        return cw_fail(w, cw_mark_of(v), path, "expected json or kv, found '%s'", s);
     return true;
 }
 
 static bool k_log_path(walker *w, const yaml_node_t *v, const char *path, void *t)
 {
     node_access_log *log = t;
-    if (!read_string(w, v, path, log->path, sizeof log->path))
+    if (!cw_read_string(w, v, path, log->path, sizeof log->path))
         return false;
     if (log->path[0] == '\0')
-        return fail(w, mark_of(v), path, "empty path (use stderr, stdout or a file name)");
+        return cw_fail(w, cw_mark_of(v), path, "empty path (use stderr, stdout or a file name)");
     return true;
 }
 
@@ -398,12 +373,12 @@ static bool k_access_log(walker *w, const yaml_node_t *v, const char *path, void
 {
     static const key_handler h[] = {
         {"enabled", k_log_enabled}, {"format", k_log_format}, {"path", k_log_path}};
-    return walk_mapping(w, v, path, h, sizeof h / sizeof h[0], &((node_config *)t)->access_log);
+    return cw_walk_mapping(w, v, path, h, sizeof h / sizeof h[0], &((node_config *)t)->access_log);
 }
 
 static bool k_demo_origin(walker *w, const yaml_node_t *v, const char *path, void *t)
 {
-    return read_bool(w, v, path, &((node_config *)t)->demo_origin);
+    return cw_read_bool(w, v, path, &((node_config *)t)->demo_origin);
 }
 
 static bool k_demo_origin_listen(walker *w, const yaml_node_t *v, const char *path, void *t)
@@ -416,7 +391,7 @@ static bool k_demo_origin_listen(walker *w, const yaml_node_t *v, const char *pa
 static bool k_servers(walker *w, const yaml_node_t *v, const char *path, void *t)
 {
     node_upstream *up = t;
-    if (!expect_type(w, v, YAML_SEQUENCE_NODE, path))
+    if (!cw_expect_type(w, v, YAML_SEQUENCE_NODE, path))
         return false;
     up->server_count = 0;
     for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
@@ -425,15 +400,15 @@ static bool k_servers(walker *w, const yaml_node_t *v, const char *path, void *t
         snprintf(sub, sizeof sub, "%s[%zu]", path, up->server_count);
         yaml_node_t *item = yaml_document_get_node(w->doc, *it);
         if (item == NULL)
-            return fail(w, mark_of(v), sub, "malformed list");
+            return cw_fail(w, cw_mark_of(v), sub, "malformed list");
         if (up->server_count == NODE_MAX_SERVERS)
-            return fail(w, mark_of(item), sub, "more than %d servers", NODE_MAX_SERVERS);
+            return cw_fail(w, cw_mark_of(item), sub, "more than %d servers", NODE_MAX_SERVERS);
         if (!read_addr(w, item, sub, &up->servers[up->server_count]))
             return false;
         up->server_count++;
     }
     if (up->server_count == 0)
-        return fail(w, mark_of(v), path, "an upstream needs at least one server");
+        return cw_fail(w, cw_mark_of(v), path, "an upstream needs at least one server");
     return true;
 }
 
@@ -454,35 +429,35 @@ static bool k_upstreams(walker *w, const yaml_node_t *v, const char *path, void 
 {
     static const key_handler h[] = {{"servers", k_servers}, {"pool_size", k_pool_size}};
     node_config *cfg = t;
-    if (!expect_type(w, v, YAML_MAPPING_NODE, path))
+    if (!cw_expect_type(w, v, YAML_MAPPING_NODE, path))
         return false;
     for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
         yaml_node_t *k = yaml_document_get_node(w->doc, p->key);
         yaml_node_t *body = yaml_document_get_node(w->doc, p->value);
         if (k == NULL || body == NULL)
-            return fail(w, mark_of(v), path, "malformed mapping");
+            return cw_fail(w, cw_mark_of(v), path, "malformed mapping");
         const char *name;
-        if (!scalar_text(w, k, path, &name))
+        if (!cw_scalar_text(w, k, path, &name))
             return false;
         char sub[PATH_BYTES];
-        join_path(sub, path, name);
+        cw_join_path(sub, path, name);
         if (!valid_name(name) || strlen(name) >= NODE_MAX_NAME_BYTES)
-            return fail(w, mark_of(k), sub,
-                        "an upstream name is 1-%d letters, digits, '_', '-' or '.'",
-                        NODE_MAX_NAME_BYTES - 1);
+            return cw_fail(w, cw_mark_of(k), sub,
+                           "an upstream name is 1-%d letters, digits, '_', '-' or '.'",
+                           NODE_MAX_NAME_BYTES - 1);
         for (size_t i = 0; i < cfg->upstream_count; i++)
             if (strcmp(cfg->upstreams[i].name, name) == 0)
-                return fail(w, mark_of(k), sub, "duplicate upstream");
+                return cw_fail(w, cw_mark_of(k), sub, "duplicate upstream");
         if (cfg->upstream_count == NODE_MAX_UPSTREAMS)
-            return fail(w, mark_of(k), sub, "more than %d upstreams", NODE_MAX_UPSTREAMS);
+            return cw_fail(w, cw_mark_of(k), sub, "more than %d upstreams", NODE_MAX_UPSTREAMS);
         node_upstream *up = &cfg->upstreams[cfg->upstream_count];
         memset(up, 0, sizeof *up);
         snprintf(up->name, sizeof up->name, "%s", name);
         up->pool_size = 64;
-        if (!walk_mapping(w, body, sub, h, sizeof h / sizeof h[0], up))
+        if (!cw_walk_mapping(w, body, sub, h, sizeof h / sizeof h[0], up))
             return false;
         if (up->server_count == 0)
-            return fail(w, mark_of(body), sub, "missing key 'servers'");
+            return cw_fail(w, cw_mark_of(body), sub, "missing key 'servers'");
         cfg->upstream_count++;
     }
     return true;
@@ -494,27 +469,27 @@ static bool k_upstreams(walker *w, const yaml_node_t *v, const char *path, void 
 static bool k_route_name(walker *w, const yaml_node_t *v, const char *path, void *t)
 {
     node_route *r = t;
-    if (!read_string(w, v, path, r->name, sizeof r->name))
+    if (!cw_read_string(w, v, path, r->name, sizeof r->name))
         return false;
     /* Names are metrics labels and log fields: printable, no quotes, no spaces. */
     for (const char *p = r->name; *p != '\0'; p++)
         if (*p <= ' ' || *p > '~' || *p == '"' || *p == '\\')
-            return fail(w, mark_of(v), path,
-                        "a route name is printable ASCII without spaces, quotes or backslashes");
+            return cw_fail(w, cw_mark_of(v), path,
+                           "a route name is printable ASCII without spaces, quotes or backslashes");
     if (r->name[0] == '\0')
-        return fail(w, mark_of(v), path, "empty name");
+        return cw_fail(w, cw_mark_of(v), path, "empty name");
     return true;
 }
 
 static bool k_route_host(walker *w, const yaml_node_t *v, const char *path, void *t)
 {
     node_route *r = t;
-    if (!read_string(w, v, path, r->host, sizeof r->host))
+    if (!cw_read_string(w, v, path, r->host, sizeof r->host))
         return false;
     if (strcmp(r->host, "*") == 0)
         return true;
     if (r->host[0] == '\0')
-        return fail(w, mark_of(v), path, "empty host (use \"*\" for any host)");
+        return cw_fail(w, cw_mark_of(v), path, "empty host (use \"*\" for any host)");
     /* "*.example.com": any subdomain of example.com (not example.com itself). */
     char *name = r->host;
     if (name[0] == '*' && name[1] == '.' && name[2] != '\0')
@@ -524,10 +499,10 @@ static bool k_route_host(walker *w, const yaml_node_t *v, const char *path, void
             *p = (char)(*p - 'A' + 'a');
         char c = *p;
         if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.'))
-            return fail(w, mark_of(v), path,
-                        "host '%s' may hold only letters, digits, '-' and '.' (no port), or "
-                        "start with \"*.\"",
-                        r->host);
+            return cw_fail(w, cw_mark_of(v), path,
+                           "host '%s' may hold only letters, digits, '-' and '.' (no port), or "
+                           "start with \"*.\"",
+                           r->host);
     }
     return true;
 }
@@ -535,11 +510,11 @@ static bool k_route_host(walker *w, const yaml_node_t *v, const char *path, void
 static bool k_route_path(walker *w, const yaml_node_t *v, const char *path, void *t)
 {
     node_route *r = t;
-    if (!read_string(w, v, path, r->path, sizeof r->path))
+    if (!cw_read_string(w, v, path, r->path, sizeof r->path))
         return false;
     size_t len = strlen(r->path);
     if (r->path[0] != '/')
-        return fail(w, mark_of(v), path, "path '%s' must start with '/'", r->path);
+        return cw_fail(w, cw_mark_of(v), path, "path '%s' must start with '/'", r->path);
     char *star = strchr(r->path, '*');
     if (star == NULL) {
         r->path_kind = NODE_PATH_EXACT;
@@ -547,13 +522,13 @@ static bool k_route_path(walker *w, const yaml_node_t *v, const char *path, void
         r->path_kind = NODE_PATH_PREFIX;
         r->prefix_len = len - 1;
     } else {
-        return fail(w, mark_of(v), path,
-                    "path '%s': '*' is allowed only as the last segment (\"/api/*\")", r->path);
+        return cw_fail(w, cw_mark_of(v), path,
+                       "path '%s': '*' is allowed only as the last segment (\"/api/*\")", r->path);
     }
     for (const char *p = r->path; *p != '\0'; p++)
         if ((unsigned char)*p <= ' ' || (unsigned char)*p == 0x7f || *p == '?' || *p == '#')
-            return fail(w, mark_of(v), path,
-                        "path '%s' contains a space, control character, '?' or '#'", r->path);
+            return cw_fail(w, cw_mark_of(v), path,
+                           "path '%s' contains a space, control character, '?' or '#'", r->path);
     return true;
 }
 
@@ -561,18 +536,17 @@ static bool k_route_upstream(walker *w, const yaml_node_t *v, const char *path, 
 {
     node_route *r = t;
     size_t index = (size_t)(r - w->cfg->routes);
-    w->route_upstream_mark[index] = mark_of(v);
-    return read_string(w, v, path, r->upstream, sizeof r->upstream);
+    w->route_upstream_mark[index] = cw_mark_of(v);
+    return cw_read_string(w, v, path, r->upstream, sizeof r->upstream);
 }
 
 static bool k_routes(walker *w, const yaml_node_t *v, const char *path, void *t)
 {
-    static const key_handler h[] = {{"name", k_route_name},
-                                    {"host", k_route_host},
-                                    {"path", k_route_path},
-                                    {"upstream", k_route_upstream}};
+    static const key_handler h[] = {{"name", k_route_name}, {"host", k_route_host},
+                                    {"path", k_route_path}, {"upstream", k_route_upstream},
+                                    {"waf", cw_route_waf},  {"functions", cw_route_functions}};
     node_config *cfg = t;
-    if (!expect_type(w, v, YAML_SEQUENCE_NODE, path))
+    if (!cw_expect_type(w, v, YAML_SEQUENCE_NODE, path))
         return false;
     for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
          it++) {
@@ -580,28 +554,32 @@ static bool k_routes(walker *w, const yaml_node_t *v, const char *path, void *t)
         snprintf(sub, sizeof sub, "%s[%zu]", path, cfg->route_count);
         yaml_node_t *item = yaml_document_get_node(w->doc, *it);
         if (item == NULL)
-            return fail(w, mark_of(v), sub, "malformed list");
+            return cw_fail(w, cw_mark_of(v), sub, "malformed list");
         if (cfg->route_count == NODE_MAX_ROUTES)
-            return fail(w, mark_of(item), sub, "more than %d routes", NODE_MAX_ROUTES);
+            return cw_fail(w, cw_mark_of(item), sub, "more than %d routes", NODE_MAX_ROUTES);
         node_route *r = &cfg->routes[cfg->route_count];
         memset(r, 0, sizeof *r);
         strcpy(r->host, "*");
-        w->route_mark[cfg->route_count] = mark_of(item);
-        if (!walk_mapping(w, item, sub, h, sizeof h / sizeof h[0], r))
+        w->route_mark[cfg->route_count] = cw_mark_of(item);
+        if (!cw_walk_mapping(w, item, sub, h, sizeof h / sizeof h[0], r))
             return false;
         if (r->path[0] == '\0')
-            return fail(w, mark_of(item), sub, "missing key 'path'");
+            return cw_fail(w, cw_mark_of(item), sub, "missing key 'path'");
         if (r->upstream[0] == '\0')
-            return fail(w, mark_of(item), sub, "missing key 'upstream'");
+            return cw_fail(w, cw_mark_of(item), sub, "missing key 'upstream'");
         if (r->name[0] == '\0') {
             /* Default label: host and path, which validation keeps unique. */
             size_t hl = strlen(r->host), pl = strlen(r->path);
             if (hl + pl >= sizeof r->name)
-                return fail(w, mark_of(item), sub,
-                            "host and path too long for a default name: add a 'name' key");
+                return cw_fail(w, cw_mark_of(item), sub,
+                               "host and path too long for a default name: add a 'name' key");
             memcpy(r->name, r->host, hl);
             memcpy(r->name + hl, r->path, pl + 1);
         }
+        /* A function's cache namespace defaults to its route: routes never share keys. */
+        for (size_t f = 0; f < r->function_count; f++)
+            if (r->functions[f].owner[0] == '\0')
+                snprintf(r->functions[f].owner, sizeof r->functions[f].owner, "%s", r->name);
         cfg->route_count++;
     }
     return true;
@@ -630,6 +608,7 @@ static void set_defaults(node_config *cfg)
     cfg->access_log = (node_access_log){.enabled = true, .format = NODE_LOG_JSON};
     strcpy(cfg->access_log.path, "stderr");
     node_addr_parse("127.0.0.1:8081", &cfg->demo_origin_listen, NULL);
+    cfg->cache_max_bytes = NODE_DEFAULT_CACHE_BYTES;
 }
 
 static bool is_loopback(const node_addr *a)
@@ -654,34 +633,36 @@ static bool validate(walker *w)
         while (u < cfg->upstream_count && strcmp(cfg->upstreams[u].name, r->upstream) != 0)
             u++;
         if (u == cfg->upstream_count)
-            return fail(w, w->route_upstream_mark[i], path, "unknown upstream '%s'", r->upstream);
+            return cw_fail(w, w->route_upstream_mark[i], path, "unknown upstream '%s'",
+                           r->upstream);
         r->upstream_index = u;
         for (size_t j = 0; j < i; j++) {
             snprintf(path, sizeof path, "routes[%zu]", i);
             if (strcmp(cfg->routes[j].host, r->host) == 0 &&
                 strcmp(cfg->routes[j].path, r->path) == 0)
-                return fail(w, w->route_mark[i], path, "same host and path as routes[%zu]", j);
+                return cw_fail(w, w->route_mark[i], path, "same host and path as routes[%zu]", j);
             if (strcmp(cfg->routes[j].name, r->name) == 0)
-                return fail(w, w->route_mark[i], path, "same name '%s' as routes[%zu]", r->name, j);
+                return cw_fail(w, w->route_mark[i], path, "same name '%s' as routes[%zu]", r->name,
+                               j);
         }
     }
     if (cfg->admin.enabled) {
         if (!cfg->admin.allow_non_loopback && !is_loopback(&cfg->admin.listen))
-            return fail(w, w->admin_listen_mark, "admin.listen",
-                        "%s is not a loopback address (the admin API has no authentication; set "
-                        "allow_non_loopback: true to expose it)",
-                        cfg->admin.listen.host);
+            return cw_fail(w, w->admin_listen_mark, "admin.listen",
+                           "%s is not a loopback address (the admin API has no authentication; set "
+                           "allow_non_loopback: true to expose it)",
+                           cfg->admin.listen.host);
         for (size_t i = 0; i < cfg->listener_count; i++) {
             if (cfg->listeners[i].port != cfg->admin.listen.port ||
                 strcmp(cfg->listeners[i].host, cfg->admin.listen.host) != 0)
                 continue;
             if (w->admin_listen_mark.line != 0)
-                return fail(w, w->admin_listen_mark, "admin.listen", "same address as listen[%zu]",
-                            i);
+                return cw_fail(w, w->admin_listen_mark, "admin.listen",
+                               "same address as listen[%zu]", i);
             char path[PATH_BYTES];
             snprintf(path, sizeof path, "listen[%zu]", i);
-            return fail(w, w->listener_mark[i], path,
-                        "the admin API's default address; move one of them (admin.listen)");
+            return cw_fail(w, w->listener_mark[i], path,
+                           "the admin API's default address; move one of them (admin.listen)");
         }
     }
     return true;
@@ -698,8 +679,9 @@ static bool walk_document(walker *w, yaml_node_t *root)
                                     {"routes", k_routes},
                                     {"limits", k_limits},
                                     {"timeouts", k_timeouts},
-                                    {"access_log", k_access_log}};
-    if (!walk_mapping(w, root, "", h, sizeof h / sizeof h[0], w->cfg))
+                                    {"access_log", k_access_log},
+                                    {"cache", cw_cache}};
+    if (!cw_walk_mapping(w, root, "", h, sizeof h / sizeof h[0], w->cfg))
         return false;
     return validate(w);
 }
@@ -752,7 +734,7 @@ node_config *node_config_parse(const char *text, size_t len, const char *source,
         if (yaml_parser_load(&parser, &extra)) {
             yaml_node_t *r2 = yaml_document_get_root_node(&extra);
             if (r2 != NULL)
-                ok = fail(&w, mark_of(r2), "", "a second YAML document; the config is one");
+                ok = cw_fail(&w, cw_mark_of(r2), "", "a second YAML document; the config is one");
             yaml_document_delete(&extra);
         }
     }

@@ -68,6 +68,35 @@ static void put_quoted(strbuf *b, const char *s)
     put(b, "\"");
 }
 
+/* The limits of a module use, as the keys the file would give them. */
+static void put_limits(strbuf *b, const node_module_use *u, const char *indent)
+{
+    put(b, "%sfuel: %llu\n%sdeadline_ms: %llu\n%smemory_mb: %llu\n", indent,
+        (unsigned long long)u->fuel, indent, (unsigned long long)u->deadline_ms, indent,
+        (unsigned long long)(u->memory_bytes / 1000000));
+}
+
+static void put_uses(strbuf *b, const node_config *cfg, const node_route *r)
+{
+    if (r->has_waf) {
+        put(b, "    waf:\n      module: ");
+        put_quoted(b, cfg->modules[r->waf.module].path);
+        put(b, "\n      on_error: %s\n", r->waf.block_on_error ? "block" : "allow");
+        put_limits(b, &r->waf, "      ");
+    }
+    if (r->function_count > 0)
+        put(b, "    functions:\n");
+    for (size_t f = 0; f < r->function_count; f++) {
+        const node_module_use *u = &r->functions[f];
+        put(b, "      - module: ");
+        put_quoted(b, cfg->modules[u->module].path);
+        put(b, "\n        owner: ");
+        put_quoted(b, u->owner);
+        put(b, "\n");
+        put_limits(b, u, "        ");
+    }
+}
+
 char *node_config_format(const node_config *cfg)
 {
     strbuf b = {.buf = malloc(4096), .cap = 4096};
@@ -108,6 +137,7 @@ char *node_config_format(const node_config *cfg)
         put(&b, "\n    path: ");
         put_quoted(&b, r->path);
         put(&b, "\n    upstream: %s\n", r->upstream);
+        put_uses(&b, cfg, r);
     }
     const node_limits *l = &cfg->limits;
     put(&b,
@@ -125,7 +155,7 @@ char *node_config_format(const node_config *cfg)
         cfg->access_log.enabled ? "true" : "false",
         cfg->access_log.format == NODE_LOG_JSON ? "json" : "kv");
     put_quoted(&b, cfg->access_log.path);
-    put(&b, "\n");
+    put(&b, "\ncache:\n  max_bytes: %llu\n", (unsigned long long)cfg->cache_max_bytes);
     if (b.oom) {
         free(b.buf);
         return NULL;

@@ -6,6 +6,7 @@
 #ifndef AEGIS_NODE_INTERNAL_H
 #define AEGIS_NODE_INTERNAL_H
 
+#include "edge/edge.h"
 #include "http/http.h"
 #include "node/node.h"
 
@@ -82,6 +83,8 @@ size_t node_access_log_format(node_log_format format, const http_request_log *re
 typedef struct {
     node_config *cfg;
     node_access_logger *log; /* NULL when the access log is off */
+    edge_modules *mods;      /* node-wide, not owned: the modules routes name are loaded */
+    edge_cache *cache;       /* node-wide, not owned */
     int route_slot[NODE_MAX_ROUTES];
     _Atomic int refs;
 } node_gen;
@@ -111,14 +114,46 @@ void node_worker_stop(node_worker *w, uint32_t drain_ms);
 /* Waits for the thread to end and frees the worker. */
 void node_worker_free(node_worker *w);
 
+/* ---- the edge pipeline ------------------------------------------------------------------- */
+
+/* The node-wide edge state: module manager, cache and file watch. Main thread only (the
+ * manager and the cache themselves are thread-safe and shared with the workers). */
+typedef struct node_edge node_edge;
+
+/* With loop, edge events are logged to stderr and loaded module files are watched on loop;
+ * without (checking a config), nothing is logged or watched. NULL with err. */
+node_edge *node_edge_new(const node_config *cfg, uv_loop_t *loop, char *err);
+/* Frees it; the workers' edge routes must be gone, and the loop must still run for the watch's
+ * handles to close. */
+void node_edge_free(node_edge *e);
+/* Stops the file watch (at shutdown, while the loop still runs to close its handles). */
+void node_edge_unwatch(node_edge *e);
+edge_modules *node_edge_modules(node_edge *e);
+edge_cache *node_edge_cache(node_edge *e);
+
+/* Loads (or reloads) every module file of cfg. A module never loaded before that fails is an
+ * error: -1 with "source:line:col: key: why" in err. A new version of a loaded module that fails
+ * leaves the old one serving (logged); returns how many did. Renews the file watch. */
+int node_edge_load(node_edge *e, const node_config *cfg, char *err);
+
+/* Reloads the module files of cfg (all, or the one with id) for POST /modules/reload: a JSON
+ * report (malloc'd) and the HTTP status in *status (200, 422 when one failed, 404 unknown id). */
+char *node_edge_reload(node_edge *e, const node_config *cfg, const char *id, int *status);
+
+/* The edge_route_config of a route; fn_ids, fn_owners and fn_limits are arrays of
+ * NODE_MAX_ROUTE_FUNCTIONS the config points into. */
+void node_edge_route_config(const node_config *cfg, const node_route *r, edge_route_config *out,
+                            const char **fn_ids, const char **fn_owners, edge_limits *fn_limits);
+
 /* ---- admin ---------------------------------------------------------------------------------- */
 
 typedef struct node_admin_server node_admin_server;
 
-/* Serves /healthz, /metrics and /config on `loop`. `current` points at the main thread's
+/* Serves /healthz, /metrics (with the edge's module and cache series), /config, GET /modules
+ * and POST /modules/reload on `loop`. `current` points at the main thread's
  * current generation pointer, read on each /config request (same thread). */
 node_admin_server *node_admin_new(uv_loop_t *loop, const node_addr *addr, node_metrics *metrics,
-                                  node_gen *const *current, char *err);
+                                  node_gen *const *current, node_edge *edge, char *err);
 void node_admin_shutdown(node_admin_server *a);
 
 #endif

@@ -1,9 +1,11 @@
 /*
  * The node component: everything `aegis-node` is besides HTTP itself. It reads the YAML config
  * file into a typed, validated config (node_config), compiles its routes into a table that
- * answers "which upstream serves this host and path", runs the worker threads, the loopback admin
- * listener (/healthz, /metrics, /config), the access log and the signal handling (SIGTERM/SIGINT
- * drain, SIGHUP reload). This header is the only one the program and the tests include.
+ * answers "which upstream serves this host and path", runs the worker threads (each with the edge
+ * stages of src/edge/ for routes that name a WAF or functions), the loopback admin listener
+ * (/healthz, /metrics, /config, /modules, POST /modules/reload), the access log and the signal
+ * handling (SIGTERM/SIGINT drain, SIGHUP reload of config and modules). This header is the only
+ * one the program and the tests include.
  */
 #ifndef AEGIS_NODE_H
 #define AEGIS_NODE_H
@@ -26,8 +28,18 @@ enum {
     NODE_MAX_HOST_BYTES = 253,  /* a DNS name */
     NODE_MAX_PATH_BYTES = 1024, /* a route path pattern */
     NODE_MAX_CONFIG_BYTES = 1 << 20,
-    NODE_ERR_BYTES = 512, /* a config error message */
+    NODE_ERR_BYTES = 512,         /* a config error message */
+    NODE_MAX_MODULES = 64,        /* distinct Wasm module files in one config */
+    NODE_MAX_ROUTE_FUNCTIONS = 8, /* edge functions of one route */
+    NODE_MAX_MODULE_PATH_BYTES = 1024,
+    NODE_MAX_DEADLINE_MS = 60000, /* wall clock per call */
+    NODE_MAX_MEMORY_MB = 4096,    /* linear memory per instance (wasm32: 4 GB) */
+    NODE_MIN_CACHE_BYTES = 16384, /* the cache is split over 16 shards */
 };
+
+#define NODE_MAX_FUEL UINT64_C(1000000000000) /* fuel units per call */
+#define NODE_DEFAULT_CACHE_BYTES (UINT64_C(64) << 20)
+#define NODE_MAX_CACHE_BYTES (UINT64_C(1) << 40)
 
 /* ---- configuration -------------------------------------------------------------------------- */
 
@@ -46,6 +58,25 @@ typedef struct {
 
 typedef enum { NODE_PATH_EXACT, NODE_PATH_PREFIX } node_path_kind;
 
+/* A WebAssembly module file a route runs. Modules are node-wide: routes naming the same file
+ * share it (compiled once, reloaded once). */
+typedef struct {
+    char id[NODE_MAX_NAME_BYTES];          /* the file name without .wasm (made unique) */
+    char path[NODE_MAX_MODULE_PATH_BYTES]; /* resolved against the config file's directory */
+    bool waf;                              /* a WAF (analyze_request), else a function */
+    char where[96]; /* "line:col: key.path" of its first mention, for load errors */
+} node_module;
+
+/* One module as a route uses it: limits are effective values (defaults filled in). */
+typedef struct {
+    size_t module; /* index into node_config.modules */
+    uint64_t fuel; /* per call; 0: no fuel limit (functions only) */
+    uint64_t deadline_ms;
+    uint64_t memory_bytes;
+    bool block_on_error;             /* WAF: on_error: block */
+    char owner[NODE_MAX_NAME_BYTES]; /* function: cache namespace; defaults to the route name */
+} node_module_use;
+
 typedef struct {
     char name[NODE_MAX_NAME_BYTES];     /* metrics and log label; defaults to "host path" */
     char host[NODE_MAX_HOST_BYTES + 1]; /* lower case; "*.suffix" or "*" (any host) */
@@ -54,6 +85,10 @@ typedef struct {
     size_t prefix_len; /* for NODE_PATH_PREFIX: bytes of path before the '*' */
     char upstream[NODE_MAX_NAME_BYTES];
     size_t upstream_index; /* into node_config.upstreams, resolved by validation */
+    bool has_waf;
+    node_module_use waf;
+    node_module_use functions[NODE_MAX_ROUTE_FUNCTIONS];
+    size_t function_count;
 } node_route;
 
 typedef struct {
@@ -101,20 +136,28 @@ typedef struct {
     node_access_log access_log;
     bool demo_origin; /* spawn aegis-demo-origin next to our executable */
     node_addr demo_origin_listen;
+    node_module modules[NODE_MAX_MODULES];
+    size_t module_count;
+    uint64_t cache_max_bytes; /* the edge cache shared by the workers */
 } node_config;
 
 /* The embedded default config (the same text as docs/aegis.example.yaml). */
 extern const char node_default_config_yaml[];
 
 /* Parses YAML text into a new config (caller frees with node_config_free). `source` names the
- * text in error messages. On failure returns NULL and writes "source:line:col: key.path: what is
- * wrong" into err (NODE_ERR_BYTES). */
+ * text in error messages; relative module paths are resolved against its directory (for the
+ * embedded default, whose source is not a file, against the executable's directory). On failure
+ * returns NULL and writes "source:line:col: key.path: what is wrong" into err (NODE_ERR_BYTES). */
 node_config *node_config_parse(const char *text, size_t len, const char *source, char *err);
 
 /* Reads and parses a config file; errors as node_config_parse, or "file: cannot read: why". */
 node_config *node_config_load(const char *path, char *err);
 
 void node_config_free(node_config *cfg);
+
+/* Loads every module file of cfg the way the node would (read, compile, validate, instantiate)
+ * without running anything; false with "source:line:col: key: why" in err (NODE_ERR_BYTES). */
+bool node_config_check_modules(const node_config *cfg, char *err);
 
 /* Writes the effective config (every key, defaults filled in) as YAML into a new string
  * (caller frees); NULL when out of memory. */
@@ -148,8 +191,10 @@ long node_path_normalize(const char *path, size_t len, char *out, size_t cap);
 /* Runs the node on `cfg` (taken over): starts the demo origin if configured, the workers and the
  * admin listener, then serves until SIGTERM or SIGINT, which drain the connections (at most
  * timeouts.shutdown_drain_ms) before returning 0. SIGHUP re-reads `config_path` (NULL: the
- * embedded default, nothing to re-read) and switches new requests to it; a config that does not
- * parse is reported on stderr and the running one kept. Returns 1 when start-up fails (the
+ * embedded default, nothing to re-read) and the module files, and switches new requests to
+ * them; a config that does not parse or names a module that does not load is reported on stderr
+ * and the running one kept. Module files are also reloaded when they change on disk and on the
+ * admin API's POST /modules/reload. Returns 1 when start-up fails (the
  * reason is printed on stderr). */
 int node_run(node_config *cfg, const char *config_path);
 

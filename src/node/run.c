@@ -2,8 +2,10 @@
  * The node's main thread: it starts the demo origin (when configured), the workers and the admin
  * listener, then runs a libuv loop that waits for signals. SIGTERM and SIGINT drain the workers
  * and end the process with status 0; SIGHUP re-reads the config file and hands the new generation
- * to every worker, or reports why the new file is refused and keeps the running config. What can
- * only change with a restart (listeners, worker count, admin address) is reported, not applied.
+ * to every worker, or reports why the new file is refused and keeps the running config; it also
+ * reloads the WebAssembly module files (a new version that fails keeps the old one serving). What
+ * can only change with a restart (listeners, worker count, admin address, cache size) is
+ * reported, not applied. The module manager and cache live here, shared by every generation.
  */
 #include "node/internal.h"
 
@@ -27,6 +29,7 @@ typedef struct {
     node_worker **workers;
     size_t worker_count;
     node_admin_server *admin;
+    node_edge *edge;
 } node_main;
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -120,22 +123,43 @@ static void warn_restart_only(const node_config *old, const node_config *new)
     if (old->demo_origin != new->demo_origin ||
         !same_addr(&old->demo_origin_listen, &new->demo_origin_listen))
         say("aegis-node: reload: 'demo_origin' changed; it takes effect on restart");
+    if (old->cache_max_bytes != new->cache_max_bytes)
+        say("aegis-node: reload: 'cache' changed; it takes effect on restart");
+}
+
+/* A new generation on cfg (taken over) whose modules are loaded; NULL with err. */
+static node_gen *gen_for(node_main *m, node_config *cfg, node_access_logger *log, char *err)
+{
+    int kept = node_edge_load(m->edge, cfg, err);
+    if (kept < 0)
+        return NULL;
+    if (kept > 0)
+        say("aegis-node: %d module(s) failed to reload and keep their running version", kept);
+    node_gen *gen = node_gen_new(cfg, log, m->metrics, err);
+    if (gen != NULL) {
+        gen->mods = node_edge_modules(m->edge);
+        gen->cache = node_edge_cache(m->edge);
+    }
+    return gen;
 }
 
 static void reload(node_main *m)
 {
+    char err[NODE_ERR_BYTES];
     if (m->config_path == NULL) {
-        say("aegis-node: reload: running on the embedded default config; nothing to re-read");
+        int kept = node_edge_load(m->edge, m->current->cfg, err);
+        say("aegis-node: reload: running on the embedded default config; modules reloaded (%d "
+            "kept their running version)",
+            kept < 0 ? 0 : kept);
         return;
     }
-    char err[NODE_ERR_BYTES];
     node_config *cfg = node_config_load(m->config_path, err);
     node_access_logger *log = NULL;
     node_gen *gen = NULL;
     if (cfg != NULL && cfg->access_log.enabled)
         log = node_access_logger_new(&cfg->access_log, err);
     if (cfg != NULL && (log != NULL || !cfg->access_log.enabled))
-        gen = node_gen_new(cfg, log, m->metrics, err);
+        gen = gen_for(m, cfg, log, err);
     if (gen == NULL) {
         node_access_logger_free(log);
         node_config_free(cfg);
@@ -164,6 +188,7 @@ static void stop(node_main *m, const char *why)
         node_worker_stop(m->workers[i], drain_ms);
     node_admin_shutdown(m->admin);
     m->admin = NULL;
+    node_edge_unwatch(m->edge);
     uv_close((uv_handle_t *)&m->sig_term, NULL);
     uv_close((uv_handle_t *)&m->sig_int, NULL);
     uv_close((uv_handle_t *)&m->sig_hup, NULL);
@@ -214,9 +239,16 @@ int node_run(node_config *cfg, const char *config_path)
         node_config_free(cfg);
         goto out;
     }
-    m.current = node_gen_new(cfg, log, m.metrics, err);
+    m.edge = node_edge_new(cfg, &m.loop, err);
+    if (m.edge == NULL) {
+        say("aegis-node: %s", err);
+        node_access_logger_free(log);
+        node_config_free(cfg);
+        goto out;
+    }
+    m.current = gen_for(&m, cfg, log, err);
     if (m.current == NULL) {
-        say("aegis-node: %s: %s", cfg->source, err);
+        say("aegis-node: %s", err);
         node_access_logger_free(log);
         node_config_free(cfg);
         goto out;
@@ -239,7 +271,7 @@ int node_run(node_config *cfg, const char *config_path)
         goto out;
     }
     if (cfg->admin.enabled) {
-        m.admin = node_admin_new(&m.loop, &cfg->admin.listen, m.metrics, &m.current, err);
+        m.admin = node_admin_new(&m.loop, &cfg->admin.listen, m.metrics, &m.current, m.edge, err);
         if (m.admin == NULL) {
             say("aegis-node: %s: %s", cfg->source, err);
             goto out;
@@ -266,6 +298,8 @@ out:
         for (size_t i = 0; i < m.worker_count; i++)
             node_worker_stop(m.workers[i], 0);
         node_admin_shutdown(m.admin);
+        if (m.edge != NULL)
+            node_edge_unwatch(m.edge);
         if (m.demo_running)
             uv_process_kill(&m.demo, SIGTERM);
         uv_run(&m.loop, UV_RUN_DEFAULT);
@@ -274,6 +308,7 @@ out:
         node_worker_free(m.workers[i]);
     free(m.workers);
     node_gen_unref(m.current);
+    node_edge_free(m.edge); /* after every worker's edge routes are gone */
     if (uv_loop_close(&m.loop) != 0) {
         uv_walk(&m.loop, (uv_walk_cb)uv_close, NULL);
         uv_run(&m.loop, UV_RUN_DEFAULT);

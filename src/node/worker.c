@@ -1,10 +1,13 @@
 /*
  * Worker threads. Each worker owns a libuv loop, one http_server per configured listener (all
  * workers bind the same ports with SO_REUSEPORT, so the kernel spreads connections), and, per
- * config generation, one http_upstream per upstream server with its keep-alive pool. The request
- * pipeline is a single routing stage; on completion the worker records metrics and writes the
- * access log line. Other threads talk to a worker only through its mailbox (a mutex-protected
- * pair of fields) and a uv_async wake-up: a new generation to switch to, or a request to drain.
+ * config generation, one http_upstream per upstream server with its keep-alive pool and one
+ * edge_route per route that runs WebAssembly modules (its own instances of the node-wide compiled
+ * modules). The request pipeline is a single routing stage that hands a route's requests to its
+ * edge stages (WAF, then functions) once it has chosen the upstream; on completion the worker
+ * records metrics and writes the access log line. Other threads talk to a worker only through its
+ * mailbox (a mutex-protected pair of fields) and a uv_async wake-up: a new generation to switch to,
+ * or a request to drain.
  */
 #include "node/internal.h"
 
@@ -29,15 +32,17 @@ typedef struct {
     http_upstream **ups; /* flattened: upstream u, server s at up_base[u] + s */
     size_t up_base[NODE_MAX_UPSTREAMS];
     size_t up_total;
-    uint64_t *down_until_ms;         /* per server, as ups: skip it until then (loop time) */
-    uint32_t rr[NODE_MAX_UPSTREAMS]; /* round-robin position per upstream */
-    size_t users;                    /* servers holding this pipeline; released by each */
+    uint64_t *down_until_ms;           /* per server, as ups: skip it until then (loop time) */
+    uint32_t rr[NODE_MAX_UPSTREAMS];   /* round-robin position per upstream */
+    edge_route *edge[NODE_MAX_ROUTES]; /* NULL: the route runs no module */
+    size_t users;                      /* servers holding this pipeline; released by each */
 } wpipe;
 
 /* What the routing stage decided for a request (per-request memory), for on_complete. */
 typedef struct {
     const node_route *route;
-    size_t server; /* index into ups */
+    size_t server;    /* index into ups */
+    edge_route *edge; /* the route's edge stages, or NULL */
 } req_info;
 
 struct node_worker {
@@ -112,8 +117,22 @@ static http_verdict route_stage(http_request *req, void *ud)
         }
     }
     info->server = p->up_base[u] + pick;
+    info->edge = p->edge[r];
+    /* The edge stages first: a request they answer (a WAF block) names no upstream in the log. */
+    if (info->edge != NULL && edge_route_on_request_headers(info->edge, req) == HTTP_RESPONDED)
+        return HTTP_RESPONDED;
     http_request_set_upstream(req, p->ups[info->server]);
     return HTTP_CONTINUE;
+}
+
+/* Runs only when the route's edge stages asked for the body (modules see all of it). */
+static http_verdict route_body(http_request *req, const uint8_t *body, size_t len, void *ud)
+{
+    (void)ud;
+    const req_info *info = http_request_user(req);
+    if (info == NULL || info->edge == NULL)
+        return HTTP_CONTINUE;
+    return edge_route_on_request_body(info->edge, req, body, len);
 }
 
 static void on_complete(http_request *req, const http_request_log *log, void *ud)
@@ -135,6 +154,8 @@ static void on_complete(http_request *req, const http_request_log *log, void *ud
 
 static void wpipe_free(wpipe *p)
 {
+    for (size_t r = 0; r < NODE_MAX_ROUTES; r++)
+        edge_route_free(p->edge[r]);
     for (size_t i = 0; i < p->up_total; i++)
         if (p->ups[i] != NULL)
             http_upstream_free(p->ups[i]);
@@ -195,6 +216,22 @@ static wpipe *wpipe_new(node_worker *w, node_gen *gen, char *err)
             p->ups[p->up_base[u] + s] = hu;
         }
     }
+    for (size_t r = 0; r < cfg->route_count; r++) {
+        const node_route *route = &cfg->routes[r];
+        if (!route->has_waf && route->function_count == 0)
+            continue;
+        edge_route_config ec;
+        const char *ids[NODE_MAX_ROUTE_FUNCTIONS], *owners[NODE_MAX_ROUTE_FUNCTIONS];
+        edge_limits limits[NODE_MAX_ROUTE_FUNCTIONS];
+        node_edge_route_config(cfg, route, &ec, ids, owners, limits);
+        char why[320];
+        p->edge[r] = edge_route_new(gen->mods, gen->cache, &ec, why, sizeof why);
+        if (p->edge[r] == NULL) {
+            snprintf(err, NODE_ERR_BYTES, "routes[%zu]: %s", r, why);
+            wpipe_free(p);
+            return NULL;
+        }
+    }
     return p;
 }
 
@@ -221,7 +258,8 @@ static http_pipeline pipeline_of(wpipe *p, const http_stage *stage)
                            .release = on_release};
 }
 
-static const http_stage route_stage_def = {.name = "route", .on_request_headers = route_stage};
+static const http_stage route_stage_def = {
+    .name = "route", .on_request_headers = route_stage, .on_request_body = route_body};
 
 static http_stage stage_for(wpipe *p)
 {

@@ -33,7 +33,10 @@ static const char *parse_err(const char *text)
 
 TEST(test_default_config_has_documented_values)
 {
-    node_config *cfg = parse_ok(node_default_config_yaml);
+    char err[NODE_ERR_BYTES];
+    node_config *cfg = node_config_parse(node_default_config_yaml, strlen(node_default_config_yaml),
+                                         "<default config>", err);
+    CHECK_MSG(cfg != NULL, "%s", err);
     CHECK_UINT_EQ(cfg->listener_count, 1);
     CHECK_STR_EQ(cfg->listeners[0].host, "127.0.0.1");
     CHECK_UINT_EQ(cfg->listeners[0].port, 8080);
@@ -45,10 +48,27 @@ TEST(test_default_config_has_documented_values)
     CHECK_STR_EQ(cfg->upstreams[0].name, "demo");
     CHECK_UINT_EQ(cfg->upstreams[0].server_count, 1);
     CHECK_UINT_EQ(cfg->upstreams[0].servers[0].port, 8081);
-    CHECK_UINT_EQ(cfg->route_count, 1);
+    CHECK_UINT_EQ(cfg->route_count, 2);
     CHECK_STR_EQ(cfg->routes[0].host, "*");
     CHECK_STR_EQ(cfg->routes[0].path, "/*");
     CHECK_INT_EQ(cfg->routes[0].path_kind, NODE_PATH_PREFIX);
+    /* The WAF on both routes, the header rewriter on /headers; paths from the executable's
+     * directory (this test binary's, whose ../guest/ is the build's guest directory too). */
+    CHECK(cfg->routes[0].has_waf);
+    CHECK_UINT_EQ(cfg->routes[0].function_count, 0);
+    CHECK_STR_EQ(cfg->routes[1].path, "/headers");
+    CHECK(cfg->routes[1].has_waf);
+    CHECK_UINT_EQ(cfg->routes[1].function_count, 1);
+    CHECK_UINT_EQ(cfg->module_count, 2);
+    CHECK_STR_EQ(cfg->modules[0].id, "waf");
+    CHECK(cfg->modules[0].waf);
+    CHECK_STR_EQ(cfg->modules[1].id, "header_rewriter");
+    CHECK(!cfg->modules[1].waf);
+    char want[1100];
+    snprintf(want, sizeof want, "%s/tests/../guest/waf.wasm", TEST_BUILD_DIR);
+    CHECK_STR_EQ(cfg->modules[0].path, want);
+    CHECK_MSG(node_config_check_modules(cfg, err), "%s", err);
+    CHECK_UINT_EQ(cfg->cache_max_bytes, 64u << 20);
     CHECK_UINT_EQ(cfg->workers, (uint32_t)sysconf(_SC_NPROCESSORS_ONLN));
     CHECK_INT_EQ(cfg->access_log.format, NODE_LOG_JSON);
     CHECK_STR_EQ(cfg->access_log.path, "stderr");

@@ -64,7 +64,7 @@ TEST(test_cli_check_config_accepts_good_file)
                     "routes:\n  - {path: /*, upstream: app}\n");
     char *out;
     CHECK_INT_EQ(run_node(&out, "--check-config", "--config", path), 0);
-    snprintf(want, sizeof want, "%s: ok (1 listeners, 1 upstreams, 1 routes)\n", path);
+    snprintf(want, sizeof want, "%s: ok (1 listeners, 1 upstreams, 1 routes, 0 modules)\n", path);
     CHECK_STR_EQ(out, want);
     free(out);
     unlink(path);
@@ -95,7 +95,7 @@ TEST(test_cli_check_config_default_is_valid)
 {
     char *out;
     CHECK_INT_EQ(run_node(&out, "--check-config", NULL, NULL), 0);
-    CHECK_STR_EQ(out, "<default config>: ok (1 listeners, 1 upstreams, 1 routes)\n");
+    CHECK_STR_EQ(out, "<default config>: ok (1 listeners, 1 upstreams, 2 routes, 2 modules)\n");
     free(out);
 }
 

@@ -1,0 +1,61 @@
+/*
+ * Internals of the config reader shared by its files (src/node/config.c walks the document,
+ * src/node/config_edge.c reads the WebAssembly keys of routes): the walker state, the helpers
+ * that read typed scalars with line:col errors, and the table-driven mapping walk.
+ */
+#ifndef AEGIS_NODE_CONFIG_WALK_H
+#define AEGIS_NODE_CONFIG_WALK_H
+
+#include "node/node.h"
+
+#include <yaml.h>
+
+enum {
+    PATH_BYTES = 256, /* a key path such as "upstreams.api.servers[3]" */
+};
+
+typedef struct {
+    size_t line, column; /* 1-based */
+} mark;
+
+typedef struct {
+    yaml_document_t *doc;
+    const char *source;
+    char *err;
+    node_config *cfg;
+    /* Where each route's fields were written, for errors found after the walk. */
+    mark route_mark[NODE_MAX_ROUTES];
+    mark route_upstream_mark[NODE_MAX_ROUTES];
+    mark admin_listen_mark; /* line 0: admin.listen not written, the default applies */
+    mark listener_mark[NODE_MAX_LISTENERS];
+} walker;
+
+typedef bool (*key_fn)(walker *w, const yaml_node_t *value, const char *path, void *target);
+
+typedef struct {
+    const char *key;
+    key_fn fn;
+} key_handler;
+
+mark cw_mark_of(const yaml_node_t *n);
+/* Writes "source:line:col: path: message" into w->err; returns false. */
+bool cw_fail(walker *w, mark m, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+bool cw_expect_type(walker *w, const yaml_node_t *n, yaml_node_type_t t, const char *path);
+bool cw_scalar_text(walker *w, const yaml_node_t *n, const char *path, const char **out);
+bool cw_read_u64(walker *w, const yaml_node_t *n, const char *path, uint64_t min, uint64_t max,
+                 uint64_t *out);
+bool cw_read_bool(walker *w, const yaml_node_t *n, const char *path, bool *out);
+bool cw_read_string(walker *w, const yaml_node_t *n, const char *path, char *buf, size_t cap);
+void cw_join_path(char *out, const char *base, const char *key);
+/* Walks a mapping whose keys must all be among `handlers`; each appears at most once. */
+bool cw_walk_mapping(walker *w, const yaml_node_t *map, const char *path,
+                     const key_handler *handlers, size_t handler_count, void *target);
+
+/* The route keys `waf` and `functions` (src/node/config_edge.c); target is the node_route. */
+bool cw_route_waf(walker *w, const yaml_node_t *v, const char *path, void *target);
+bool cw_route_functions(walker *w, const yaml_node_t *v, const char *path, void *target);
+/* The top-level key `cache`; target is the node_config. */
+bool cw_cache(walker *w, const yaml_node_t *v, const char *path, void *target);
+
+#endif
