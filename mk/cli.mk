@@ -19,3 +19,9 @@ TEST_DEPS += $(CLI_REGISTRY_SO) $(CLI_PEERS_STAMP)
 $(O)/tests/cli: | $(CLI_REGISTRY_SO) $(CLI_PEERS_STAMP) $(O)/bin/aegis-wasm-cli
 $(O)/tests/deploy: | $(CLI_PEERS_STAMP)
 
+# The module author's commands find the C SDK in the source tree they were built from (when it is
+# not installed next to the program): author_common.c learns that path here.
+$(O)/obj/src/cli/author_common.o: CFLAGS += -DCLI_SOURCE_TREE='"$(CURDIR)"'
+
+# The ABI checker's fixtures (tests/cli/test_author_abi_*.wat), built before the suite runs.
+$(O)/tests/cli: $(patsubst %.wat,$(O)/wat/%.wasm,$(wildcard tests/cli/test_author_*.wat))

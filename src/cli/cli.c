@@ -9,13 +9,8 @@
 #include <string.h>
 
 static const cli_command unavailable[] = {
-    {"init", "create a module project", NULL, cli_run_unavailable},
-    {"build", "compile a module to wasm32-wasi and check it against the guest ABI", NULL,
-     cli_run_unavailable},
     {"test", "run a module on a request file with the node's host API", NULL, cli_run_unavailable},
     {"serve", "a local development server that reloads on change", NULL, cli_run_unavailable},
-    {"inspect", "a module's imports, exports, memory and ABI compatibility", NULL,
-     cli_run_unavailable},
     {"deploy", "publish a module to IPFS and point a route at it", NULL, cli_run_unavailable},
 };
 
@@ -24,6 +19,8 @@ static const cli_command *const available[] = {
     &cli_cmd_transfer, &cli_cmd_close,  &cli_cmd_routes,
 };
 
+static const cli_command *const author[] = {&cli_cmd_init, &cli_cmd_build, &cli_cmd_inspect};
+
 static void print_help(FILE *out)
 {
     fprintf(out, "usage: " CLI_PROGRAM " COMMAND [OPTIONS]   (" CLI_PROGRAM " COMMAND --help)\n\n"
@@ -31,6 +28,8 @@ static void print_help(FILE *out)
     for (size_t i = 0; i < sizeof available / sizeof available[0]; i++)
         fprintf(out, "  %-10s %s\n", available[i]->name, available[i]->summary);
     fprintf(out, "\nmodule tools:\n");
+    for (size_t i = 0; i < sizeof author / sizeof author[0]; i++)
+        fprintf(out, "  %-10s %s\n", author[i]->name, author[i]->summary);
     for (size_t i = 0; i < sizeof unavailable / sizeof unavailable[0]; i++)
         fprintf(out, "  %-10s %s (not available yet)\n", unavailable[i].name,
                 unavailable[i].summary);
@@ -41,7 +40,8 @@ static void print_help(FILE *out)
             "  --rpc URL          JSON-RPC endpoint (default " CLI_RPC_DEFAULT ")\n"
             "  --program-id ID    registry program (default " SOLANA_REGISTRY_PROGRAM_ID ")\n"
             "  --timeout-ms N     confirmation timeout (default %d)\n"
-            "\nexit status: 0 success, 1 failure (reason on stderr), 2 usage error\n",
+            "\nexit status: 0 success, 1 failure (reason on stderr), 2 usage error,\n"
+            "3 toolchain missing (build)\n",
             SOLANA_CONFIRM_TIMEOUT_MS_DEFAULT);
 }
 
@@ -67,6 +67,9 @@ int cli_main(int argc, char **argv)
     for (size_t i = 0; i < sizeof available / sizeof available[0]; i++)
         if (strcmp(name, available[i]->name) == 0)
             return available[i]->run(available[i], argc - 1, argv + 1);
+    for (size_t i = 0; i < sizeof author / sizeof author[0]; i++)
+        if (strcmp(name, author[i]->name) == 0)
+            return author[i]->run(author[i], argc - 1, argv + 1);
     for (size_t i = 0; i < sizeof unavailable / sizeof unavailable[0]; i++)
         if (strcmp(name, unavailable[i].name) == 0)
             return unavailable[i].run(&unavailable[i], argc - 1, argv + 1);

@@ -1,0 +1,15 @@
+;; A module that breaks guest ABI v1 in every way the checker knows (test_author_abi.c).
+(module
+  (import "env" "memory" (memory 1))
+  (import "env" "log" (func (param i64)))
+  (import "env" "steal" (func))
+  (import "other" "fn" (func))
+  (import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32)))
+  (func $alloc (param i32) (result i32) local.get 0)
+  (func $entry (param i32 i32) (result i32) i32.const 0)
+  (global $g i32 (i32.const 0))
+  (table 3 funcref)
+  (export "alloc" (func $alloc))
+  (export "dealloc" (global $g))
+  (export "handle_request" (func $entry))
+  (export "analyze_request" (func $entry)))
