@@ -45,36 +45,9 @@ make --no-print-directory -j2 BUILD="$BUILD" MODE=release bench-edge-bins >&2
 bin=$root/$BUILD/release
 SERVER=$bin/bench/edge_server
 
-work=$(mktemp -d /tmp/aegis-bench-edge.XXXXXX)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() {
-    local p
-    for _ in $(seq 100); do
-        p=$((20000 + RANDOM % 30000))
-        if ! (exec 3<>/dev/tcp/127.0.0.1/"$p") 2>/dev/null; then
-            echo "$p"
-            return 0
-        fi
-    done
-    echo "bench/edge: no free port found" >&2
-    exit 1
-}
-wait_port() {
-    for _ in $(seq 200); do
-        (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
-        sleep 0.05
-    done
-    echo "bench/edge: nothing listens on port $1" >&2
-    cat "$work/aegis.log" >&2 2>/dev/null || true
-    exit 1
-}
+BENCH_NAME=edge
+source "$root/bench/lib.sh"
+BENCH_LOG=$work/aegis.log
 
 origin_port=$(free_port)
 declare -A port=([nginx]=$(free_port) [modsec]=$(free_port) [aegis]=$(free_port))

@@ -39,36 +39,8 @@ if [[ -z "${NODE_BIN:-}" ]]; then
     NODE_BIN=$root/$BUILD/release/bin/aegis-node
 fi
 
-work=$(mktemp -d /tmp/aegis-bench-proxy.XXXXXX)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-# A loopback port nothing listens on (random, checked by trying to connect).
-free_port() {
-    local p
-    for _ in $(seq 100); do
-        p=$((20000 + RANDOM % 30000))
-        if ! (exec 3<>/dev/tcp/127.0.0.1/"$p") 2>/dev/null; then
-            echo "$p"
-            return 0
-        fi
-    done
-    echo "bench/proxy: no free port found" >&2
-    exit 1
-}
-wait_port() {
-    for _ in $(seq 100); do
-        (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
-        sleep 0.05
-    done
-    echo "bench/proxy: nothing listens on port $1" >&2
-    exit 1
-}
+BENCH_NAME=proxy
+source "$root/bench/lib.sh"
 
 origin_port=$(free_port)
 nginx_port=$(free_port)
