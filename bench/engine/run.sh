@@ -135,6 +135,18 @@ if [[ -n $inst_engine && -n $inst_v8 &&
     log "the small module answers differently in the engine and in V8"
     failures=$((failures + 1))
 fi
+# Restore strategies compared on the same requests (bench/engine/restore_strategies.c: libc
+# only, so it is compiled here with the kernels' flags).
+restore_out=""
+log "restore strategies"
+if gcc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o "$OUT/restore_strategies" \
+        bench/engine/restore_strategies.c >>"$OUT.build.log" 2>&1 &&
+    "$OUT/restore_strategies" "$INSTANTIATIONS" >"$tmp/restore" 2>"$tmp/restore.err"; then
+    restore_out=$(cat "$tmp/restore")
+else
+    log "restore strategies failed: $(tail -1 "$tmp/restore.err" 2>/dev/null)"
+    failures=$((failures + 1))
+fi
 # inst_value OUTPUT WHAT: the median of one instantiation measurement, "-" when there is none.
 inst_value() {
     local v
@@ -178,6 +190,24 @@ END {
     echo "| free instance (eng_instance_free) | $(inst_value "$inst_engine" free) | - |"
     echo "| first snapshot of a fresh instance (eng_instance_snapshot) | $(inst_value "$inst_engine" snapshot) | - |"
     echo "| restore to snapshot after a call (eng_instance_restore) | $(inst_value "$inst_engine" restore) | - |"
+    [[ -n $restore_out ]] || return 0
+    echo
+    echo "Restore strategies (bench/engine/restore_strategies.c), median of $INSTANTIATIONS requests," \
+         "microseconds: a request reads 4 bytes in R granules and writes 8 bytes in W granules of" \
+         "4 KiB, then the memory is reset to its snapshot; request + reset includes the page faults" \
+         "that the mmap strategy moves into the request."
+    echo
+    echo "| memory | R | W | copy: reset | copy: request + reset | dirty: reset | dirty: request + reset | mmap: reset | mmap: request + reset |"
+    echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    awk '
+    { for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+      key = f["bytes"] " " f["read"] " " f["write"]
+      if (!(key in seen)) { seen[key] = 1; order[n++] = key }
+      reset[key, f["strategy"]] = f["reset_us"]; total[key, f["strategy"]] = f["request_reset_us"] }
+    END { for (i = 0; i < n; i++) { split(order[i], k, " ")
+        printf "| %d KiB | %s | %s | %s | %s | %s | %s | %s | %s |\n", k[1] / 1024, k[2], k[3],
+            reset[order[i], "copy"], total[order[i], "copy"], reset[order[i], "dirty"],
+            total[order[i], "dirty"], reset[order[i], "mmap"], total[order[i], "mmap"] } }' <<<"$restore_out"
 }
 report | tee "$OUT/report.md"
 

@@ -17,9 +17,11 @@
  *    compile-time locations, which the other paths share.
  *
  * Peepholes on the instruction just emitted: compare + br_if/if become one compare-and-branch,
- * i32 operators with a constant take it from the code (_K forms), i32.add of a constant feeding a
- * load folds into the load, consecutive copies pair up, and an operand produced by the previous
- * instruction is read from the interpreter's accumulator register (ir.h).
+ * i32 operators with a constant take it from the code (_K forms), i32.add feeding a load folds
+ * into the load (also when the sum is kept in a local), an i32.add of a constant tested by the
+ * branch that follows fuses with it (loop counters), consecutive copies pair up, and an operand
+ * produced by the previous instruction is read from the interpreter's accumulator register
+ * (ir.h).
  *
  * Fuel: each straight-line run of instructions is charged once, with the number of Wasm
  * instructions in it: by a FUEL instruction at a label or function entry, or by the not-taken
@@ -751,6 +753,7 @@ eng_status eng_compile_function(eng_module *m, uint32_t index, eng_error *err)
     c->fuel_pos = NO_POS;
     c->instr_at = body->body_offset;
     c->last_op = -1;
+    c->prev_op = -1;
     c->last_dst_pos = NO_POS;
     c->acc_slot = c->acc_before = NO_POS;
     if (!read_locals(c))

@@ -73,6 +73,9 @@ typedef struct cc {
     /* peephole state: the last instruction and the position of its destination word */
     uint32_t last_op_pos, last_dst_pos;
     int last_op;
+    /* the instruction before the last one (-1 when unknown), for three-instruction fusions */
+    uint32_t prev_op_pos;
+    int prev_op;
     size_t instr_at; /* file offset of the instruction being compiled */
     /* the slot whose value the interpreter's accumulator holds after the last instruction
      * (NO_POS when none), and its value before that instruction (for unemit_last) */

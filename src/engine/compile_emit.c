@@ -91,6 +91,8 @@ uint32_t cc_pos(const cc *c)
 
 void cc_emit_op(cc *c, int op)
 {
+    c->prev_op = c->last_op;
+    c->prev_op_pos = c->last_op_pos;
     c->last_op = op;
     c->last_op_pos = cc_pos(c);
     c->last_dst_pos = NO_POS;
@@ -178,6 +180,22 @@ void cc_unemit_last(cc *c)
         c->nfixups--;
     c->last_op = -1;
     c->last_dst_pos = NO_POS;
+    c->prev_op = -1;
+}
+
+/* The fused form of i32.add of a constant followed by conditional branch op on its result
+ * (ir.h, ADDK_BR_*), or -1. */
+static int addk_branch_form(int op)
+{
+    if (op >= OP_BR_EQ_K && op <= OP_BR_GE_U_K)
+        return op - OP_BR_EQ_K + OP_ADDK_BR_EQ_K;
+    if (op >= OP_BR_EQ && op <= OP_BR_GE_U)
+        return op - OP_BR_EQ + OP_ADDK_BR_EQ;
+    if (op == OP_BR_IF)
+        return OP_ADDK_BR_IF;
+    if (op == OP_BR_UNLESS)
+        return OP_ADDK_BR_UNLESS;
+    return -1;
 }
 
 uint32_t cc_const_loc(cc *c, eng_slot v)
@@ -532,9 +550,14 @@ uint32_t cc_emit_cjump(cc *c, bool when_true, bool do_settle, uint32_t keep, uin
     int op = -1;
     uint32_t a = cond.loc, b = 0;
     bool two = false, kimm = false;
+    /* the instruction before the condition's compare, or before the branch without one */
+    int p_op = c->last_op;
+    uint32_t p_pos = c->last_op_pos;
     if (c->last_op >= 0 && c->last_dst_pos != NO_POS && c->code[c->last_dst_pos] == cond.loc &&
         cond.loc == cc_canon(c, c->height)) {
         uint32_t at = c->last_op_pos;
+        p_op = c->prev_op;
+        p_pos = c->prev_op_pos;
         if (c->last_op == OP_I32_EQZ) {
             a = c->code[at + 2];
             cc_unemit_last(c);
@@ -558,6 +581,30 @@ uint32_t cc_emit_cjump(cc *c, bool when_true, bool do_settle, uint32_t keep, uin
     /* settling writes only canonical slots below the condition, never a compare input */
     if (do_settle)
         cc_settle(c, keep);
+    int fused = op >= 0 ? addk_branch_form(op) : -1;
+    if (fused >= 0 && p_op == OP_I32_ADD_K && !c->r.failed && cc_pos(c) == p_pos + 4 &&
+        c->code[p_pos + 1] == a && (!two || kimm || b != a)) {
+        /* the branch tests x + k computed just before (a loop counter): one instruction that
+         * also keeps the sum (ir.h) */
+        uint32_t d = c->code[p_pos + 1], x = c->code[p_pos + 2], k = c->code[p_pos + 3];
+        c->len = p_pos;
+        while (c->nfixups && c->fixups[c->nfixups - 1] >= p_pos)
+            c->nfixups--;
+        uint32_t at = cc_pos(c);
+        cc_emit_op(c, fused);
+        cc_emit_src(c, d);
+        cc_emit_src(c, x);
+        cc_emit(c, k);
+        if (kimm)
+            cc_emit(c, b); /* a constant, not a slot */
+        else if (two)
+            cc_emit_src(c, b);
+        c->acc_slot = d;
+        *word = cc_pos(c);
+        cc_emit(c, 0);
+        cc_emit(c, 0); /* fuel of the run that follows when the branch is not taken */
+        return at;
+    }
     uint32_t at = cc_pos(c);
     if ((op == OP_BR_IF || op == OP_BR_UNLESS) && c->acc_slot != NO_POS && a == c->acc_slot)
         cc_emit_op(c, op == OP_BR_IF ? OP_BR_IF_A : OP_BR_UNLESS_A);

@@ -198,6 +198,23 @@ void cc_load(cc *c, int op, eng_valtype t, uint32_t natural)
         cc_emit_src(c, y);
         cc_emit(c, offset);
         c->acc_slot = cc_canon(c, c->height);
+    } else if (!cc_dead(c) && (c->last_op == OP_I32_ADD || c->last_op == OP_I32_ADD_K) &&
+               a.loc < c->nlocals && c->code[c->last_op_pos + 1] == a.loc) {
+        /* the address was just computed into a local that stays live (local.tee, or local.set
+         * and local.get): one instruction that also writes the local */
+        uint32_t at = c->last_op_pos, x = c->code[at + 2], y = c->code[at + 3];
+        bool k = c->last_op == OP_I32_ADD_K;
+        cc_unemit_last(c);
+        cc_emit_op(c, op - OP_I32_LOAD + (k ? OP_I32_LOAD_KW : OP_I32_LOAD_XW));
+        cc_emit_dst(c, cc_canon(c, c->height));
+        cc_emit(c, a.loc);
+        cc_emit_src(c, x);
+        if (k)
+            cc_emit(c, y); /* a constant, not a slot */
+        else
+            cc_emit_src(c, y);
+        cc_emit(c, offset);
+        c->acc_slot = cc_canon(c, c->height);
     } else if (!cc_dead(c)) {
         cc_emit_vop(c, op, a.loc, NO_POS);
         cc_emit_dst(c, cc_canon(c, c->height));

@@ -225,6 +225,10 @@ void eng_instance_interrupt(eng_instance *instance);
  * defines itself is recorded: an imported memory, table or global belongs to its exporter. */
 eng_status eng_instance_snapshot(eng_instance *instance, eng_error *err);
 eng_status eng_instance_restore(eng_instance *instance, eng_error *err);
+/* Bytes of memory the last restore copied back: only the 4 KiB granules written since the
+ * snapshot or the previous restore (by the guest, by data segments, or through
+ * eng_instance_memory / eng_caller_memory, whose ranges count as written) are copied. */
+uint64_t eng_instance_restored_bytes(const eng_instance *instance);
 
 /* Memory 0 of an instance for the embedder: same checks as eng_caller_memory. */
 uint8_t *eng_instance_memory(eng_instance *instance, uint64_t ptr, uint64_t len);

@@ -97,7 +97,8 @@ const int32_t *eng_exec_handlers(void)
 #define S(i) fp[pc[i]]
 #define U32(i) ((uint32_t)fp[pc[i]])
 
-static eng_trap run(eng_instance *root, eng_func *entry, run_state *st, const int32_t **table_out)
+static eng_trap run(eng_instance *root_arg, eng_func *entry, run_state *st_arg,
+                    const int32_t **table_out)
 {
     static const int32_t table[OP_COUNT] = {
 #define IR_ADDR(name) [OP_##name] = (int32_t)((char *)&&L_##name - (char *)&&L_base),
@@ -111,6 +112,11 @@ static eng_trap run(eng_instance *root, eng_func *entry, run_state *st, const in
     const char *const base = (const char *)&&L_base;
 #define NEXT() goto *(const void *)(base + (int32_t)*pc)
 
+    /* The root instance and the run state are needed on slow paths only: read through volatile
+     * pointers, they stay in memory and leave the registers to the handlers' state (pc, fp, acc,
+     * fuel, the memory base and size). */
+    eng_instance *volatile root = root_arg;
+    run_state *volatile st = st_arg;
     /* the stack is the caller's; the code may belong to an instance it imported from */
     eng_instance *inst = entry->inst;
     call_frame *frames = root->frames;
@@ -124,7 +130,7 @@ static eng_trap run(eng_instance *root, eng_func *entry, run_state *st, const in
     eng_global **globals;
     int64_t fuel = st->fuel;
     int64_t fuel_mark;
-    eng_trap trap = ENG_TRAP_NONE;
+    volatile eng_trap trap = ENG_TRAP_NONE; /* in memory: written on trap paths only */
     eng_slot acc = 0; /* the accumulator: the last result of a value-producing family */
     eng_func *callee;
     eng_slot *nfp;
@@ -141,11 +147,9 @@ static eng_trap run(eng_instance *root, eng_func *entry, run_state *st, const in
         if ((bytes) > BULK_CHECK_BYTES)                                                            \
             fuel_mark = INT64_MAX;                                                                 \
     } while (0)
-#define TRAP(k)                                                                                    \
-    do {                                                                                           \
-        trap = (k);                                                                                \
-        goto trapped;                                                                              \
-    } while (0)
+/* One exit label per trap kind (at the end of run()), so that no handler has to keep the kind in
+ * a register on its fast path. */
+#define TRAP(k) goto trap_##k
 
     fuel_mark = fuel - CHECK_INTERVAL;
     if (st->limited && fuel_mark < 0)
@@ -471,8 +475,33 @@ L_RET:
         eng_slot x = S(2) + acc;                                                                   \
         LOADX_BODY(n, T, conv)                                                                     \
     }
+/* The address sum is also kept in local w (ir.h, _XW and _KW). */
+#define LOADW(name, n, T, conv)                                                                    \
+    L_##name##_XW:                                                                                 \
+    {                                                                                              \
+        uint32_t w = U32(3) + U32(4);                                                              \
+        S(2) = W32(w);                                                                             \
+        uint64_t ea = (uint64_t)w + pc[5];                                                         \
+        LOADW_BODY(n, T, conv)                                                                     \
+    }                                                                                              \
+    L_##name##_KW:                                                                                 \
+    {                                                                                              \
+        uint32_t w = U32(3) + pc[4];                                                               \
+        S(2) = W32(w);                                                                             \
+        uint64_t ea = (uint64_t)w + pc[5];                                                         \
+        LOADW_BODY(n, T, conv)                                                                     \
+    }
+#define LOADW_BODY(n, T, conv)                                                                     \
+    if (UNLIKELY(ea + n > memsize))                                                                \
+        TRAP(ENG_TRAP_MEMORY_OOB);                                                                 \
+    T v;                                                                                           \
+    memcpy(&v, mem + ea, n);                                                                       \
+    acc = conv;                                                                                    \
+    S(1) = acc;                                                                                    \
+    pc += 6;                                                                                       \
+    NEXT();
 #define LOAD2(name, n, T, conv)                                                                    \
-    LOAD(name, n, T, conv) LOADK(name, n, T, conv) LOADX(name, n, T, conv)
+    LOAD(name, n, T, conv) LOADK(name, n, T, conv) LOADX(name, n, T, conv) LOADW(name, n, T, conv)
     LOAD2(I32_LOAD, 4, uint32_t, v)
     LOAD2(I64_LOAD, 8, uint64_t, v)
     LOAD2(F32_LOAD, 4, uint32_t, v)
@@ -493,6 +522,7 @@ L_RET:
         TRAP(ENG_TRAP_MEMORY_OOB);                                                                 \
     T v = (T)y;                                                                                    \
     memcpy(mem + ea, &v, n);                                                                       \
+    eng_memory_mark(mem, ea);                                                                      \
     pc += 4;                                                                                       \
     NEXT();
 #define STORE(name, n, T)                                                                          \
@@ -537,6 +567,7 @@ L_MEMORY_FILL : {
     if (UNLIKELY(d + n > memsize))
         TRAP(ENG_TRAP_MEMORY_OOB);
     memset(mem + d, v, n);
+    eng_memory_mark_range(inst->mem, d, n);
     BULK_DONE(n);
     pc += 4;
     NEXT();
@@ -546,6 +577,7 @@ L_MEMORY_COPY : {
     if (UNLIKELY(d + n > memsize || s + n > memsize))
         TRAP(ENG_TRAP_MEMORY_OOB);
     memmove(mem + d, mem + s, n);
+    eng_memory_mark_range(inst->mem, d, n);
     BULK_DONE(n);
     pc += 4;
     NEXT();
@@ -559,6 +591,7 @@ L_MEMORY_INIT : {
         TRAP(ENG_TRAP_MEMORY_OOB);
     if (n)
         memcpy(mem + d, ds->bytes + s, n);
+    eng_memory_mark_range(inst->mem, d, n);
     BULK_DONE(n);
     pc += 5;
     NEXT();
@@ -902,6 +935,22 @@ L_REF_FUNC:
     UN(I64_TRUNC_SAT_F64_S, (uint64_t)sat_i64_s(XD))
     UN(I64_TRUNC_SAT_F64_U, sat_i64_u(XD))
 
+#define TRAP_EXIT(k)                                                                               \
+    trap_##k : trap = k;                                                                           \
+    goto trapped;
+    TRAP_EXIT(ENG_TRAP_UNREACHABLE)
+    TRAP_EXIT(ENG_TRAP_MEMORY_OOB)
+    TRAP_EXIT(ENG_TRAP_TABLE_OOB)
+    TRAP_EXIT(ENG_TRAP_UNDEFINED_ELEMENT)
+    TRAP_EXIT(ENG_TRAP_UNINITIALIZED_ELEMENT)
+    TRAP_EXIT(ENG_TRAP_INDIRECT_TYPE_MISMATCH)
+    TRAP_EXIT(ENG_TRAP_DIV_BY_ZERO)
+    TRAP_EXIT(ENG_TRAP_INT_OVERFLOW)
+    TRAP_EXIT(ENG_TRAP_INVALID_CONVERSION)
+    TRAP_EXIT(ENG_TRAP_STACK_EXHAUSTED)
+    TRAP_EXIT(ENG_TRAP_OUT_OF_FUEL)
+    TRAP_EXIT(ENG_TRAP_DEADLINE)
+    TRAP_EXIT(ENG_TRAP_INTERRUPTED)
 trapped:
     st->fuel = fuel;
     return trap;

@@ -251,8 +251,11 @@ static eng_status init_segments(eng_instance *inst, bool *wrote_foreign, eng_err
             eng_set_trap(err, ENG_TRAP_MEMORY_OOB, "data segment does not fit its memory");
             return ENG_ERR_TRAP;
         }
-        if (d->len)
+        if (d->len) {
             memcpy(inst->mem->base + off, d->bytes, d->len);
+            if (!inst->owns_mem) /* own memory: no snapshot yet, marks mean nothing */
+                eng_memory_mark_range(inst->mem, off, d->len);
+        }
         inst->data_dropped[i] = true;
     }
     return ENG_OK;
@@ -445,7 +448,14 @@ uint8_t *eng_instance_memory(eng_instance *inst, uint64_t ptr, uint64_t len)
     uint64_t size = inst->mem->size;
     if (ptr > size || len > size - ptr)
         return NULL;
+    /* the embedder may write through the pointer: the range counts as written */
+    eng_memory_mark_range(inst->mem, ptr, len);
     return inst->mem->base + ptr;
+}
+
+uint64_t eng_instance_restored_bytes(const eng_instance *inst)
+{
+    return inst ? inst->restored_bytes : 0;
 }
 
 uint64_t eng_instance_memory_size(const eng_instance *inst)
@@ -486,6 +496,7 @@ eng_status eng_instance_snapshot(eng_instance *inst, eng_error *err)
             memcpy(copy, inst->own_mem.base, size);
         inst->snap_mem = copy;
         inst->snap_mem_size = size;
+        eng_memory_clear_marks(&inst->own_mem); /* from now on, marks mean "differs" */
     }
     for (uint32_t i = 0; i < inst->nown_tables; i++) {
         eng_table *t = &inst->own_tables[i];
@@ -520,10 +531,15 @@ eng_status eng_instance_restore(eng_instance *inst, eng_error *err)
         eng_set_error(err, ENG_ERR_ARG, "cannot restore a running instance");
         return ENG_ERR_ARG;
     }
+    inst->restored_bytes = 0;
     if (inst->owns_mem) {
-        eng_memory_shrink(&inst->own_mem, inst->snap_mem_size);
-        if (inst->snap_mem_size)
-            memcpy(inst->own_mem.base, inst->snap_mem, inst->snap_mem_size);
+        /* only the granules written since the snapshot or the last restore are copied back */
+        uint64_t n = eng_memory_restore(&inst->own_mem, inst->snap_mem, inst->snap_mem_size);
+        inst->restored_bytes = n << ENG_DIRTY_SHIFT;
+        if (inst->own_mem.size != inst->snap_mem_size) {
+            eng_set_error(err, ENG_ERR_NOMEM, "cannot restore the memory's size");
+            return ENG_ERR_NOMEM;
+        }
     }
     for (uint32_t i = 0; i < inst->nown_tables; i++) {
         eng_table *t = &inst->own_tables[i];

@@ -155,10 +155,20 @@ typedef struct eng_func {
     void *host_data;
 } eng_func;
 
+/* Dirty tracking for snapshot restore (memory.c): one byte per 4 KiB granule of linear memory,
+ * kept just below the memory's base (granule g at base[-1 - g]), so that a store marks its
+ * granule with one byte store relative to the base register, without a register of its own.
+ * A store marks only the granule of its first byte; one that crosses into the next granule
+ * writes at most ENG_DIRTY_SPILL bytes there, which restore copies back with the granule. */
+#define ENG_DIRTY_SHIFT 12u
+#define ENG_DIRTY_GRANULE (1u << ENG_DIRTY_SHIFT)
+#define ENG_DIRTY_SPILL 7u
+
 typedef struct eng_memory {
     uint8_t *base;
     uint64_t size;      /* bytes, a multiple of the page size */
     uint64_t reserved;  /* bytes of address space reserved at base */
+    uint64_t map_bytes; /* bytes of dirty map mapped below base */
     uint64_t max_pages; /* growth limit: declared maximum and embedder limit combined */
     uint64_t decl_max;  /* declared maximum in pages (ENG_MAX_PAGES when none) */
     bool has_max;
@@ -231,6 +241,7 @@ struct eng_instance {
     uint32_t *snap_table_sizes;
     bool *snap_data_dropped;
     uint32_t *snap_elem_len;
+    uint64_t restored_bytes; /* memory copied back by the last restore */
 };
 
 /* ---- errors.c ---- */
@@ -261,6 +272,19 @@ void eng_memory_release(eng_memory *mem);
 int64_t eng_memory_grow(eng_memory *mem, uint64_t delta);
 /* Drops the memory back to size bytes (pages beyond are zeroed and released). */
 void eng_memory_shrink(eng_memory *mem, uint64_t size);
+/* Marks the granule holding byte off as written (off < size). */
+static inline void eng_memory_mark(uint8_t *base, uint64_t off)
+{
+    base[-1 - (ptrdiff_t)(off >> ENG_DIRTY_SHIFT)] = 1;
+}
+/* Marks every granule of [off, off + len) as written (the range lies inside the memory). */
+void eng_memory_mark_range(eng_memory *mem, uint64_t off, uint64_t len);
+/* Forgets every mark: the memory now equals the snapshot. */
+void eng_memory_clear_marks(eng_memory *mem);
+/* Restores the memory to snap (snap_size bytes, the size at the snapshot): shrinks back to that
+ * size, copies back the granules marked since the last restore or snapshot and clears the marks.
+ * Returns the number of granules copied. */
+uint64_t eng_memory_restore(eng_memory *mem, const uint8_t *snap, uint64_t snap_size);
 
 /* ---- instance.c ---- */
 int64_t eng_table_grow(eng_table *t, uint64_t delta, eng_slot init);

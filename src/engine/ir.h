@@ -34,13 +34,23 @@
     X(I32_OR_ROTL_K) X(I32_OR_ROTR_K) X(I32_OR_SHL_K) X(I32_OR_SHR_U_K)                            \
     X(I32_AND_ROTL_K) X(I32_AND_ROTR_K) X(I32_AND_SHL_K) X(I32_AND_SHR_U_K)
 
+/* i32.add of a constant fused with the conditional branch that tests its result (loop
+ * counters): layout d x k1 [k2 | b] rel n; d = x + k1 (kept, and in the accumulator), then the
+ * branch on d as BR_<cmp>_K (against k2), BR_<cmp> (against slot b), BR_IF or BR_UNLESS. */
+#define IR_ADDK_BR_OPS(X)                                                                          \
+    X(ADDK_BR_EQ_K) X(ADDK_BR_NE_K) X(ADDK_BR_LT_S_K) X(ADDK_BR_LT_U_K) X(ADDK_BR_GT_S_K)          \
+    X(ADDK_BR_GT_U_K) X(ADDK_BR_LE_S_K) X(ADDK_BR_LE_U_K) X(ADDK_BR_GE_S_K) X(ADDK_BR_GE_U_K)      \
+    X(ADDK_BR_EQ) X(ADDK_BR_NE) X(ADDK_BR_LT_S) X(ADDK_BR_LT_U) X(ADDK_BR_GT_S) X(ADDK_BR_GT_U)    \
+    X(ADDK_BR_LE_S) X(ADDK_BR_LE_U) X(ADDK_BR_GE_S) X(ADDK_BR_GE_U) X(ADDK_BR_IF)                  \
+    X(ADDK_BR_UNLESS)
+
 /* Instructions without variants. */
 #define IR_PLAIN_OPS(X)                                                                            \
     X(FUEL) X(JMP) X(RET1) X(BR_IF) X(BR_UNLESS) X(BR_IF_A) X(BR_UNLESS_A) X(BR_TABLE) X(RET)      \
     X(CALL) X(CALL_INDIRECT) X(UNREACHABLE) X(MOV) X(SELECT) X(GLOBAL_GET) X(GLOBAL_SET)           \
     X(MEMORY_SIZE) X(MEMORY_GROW) X(MEMORY_INIT) X(DATA_DROP) X(MEMORY_COPY) X(MEMORY_FILL)        \
     X(TABLE_GET) X(TABLE_SET) X(TABLE_SIZE) X(TABLE_GROW) X(TABLE_FILL) X(TABLE_COPY)              \
-    X(TABLE_INIT) X(ELEM_DROP) X(REF_FUNC) X(MOV2) X(MOV3) X(MOV4) X(F64_MULADD) X(F64_MULADD_Y) IR_FUSEDK_OPS(X)
+    X(TABLE_INIT) X(ELEM_DROP) X(REF_FUNC) X(MOV2) X(MOV3) X(MOV4) X(F64_MULADD) X(F64_MULADD_Y) IR_FUSEDK_OPS(X) IR_ADDK_BR_OPS(X)
 
 /*
  * Families with accumulator variants. Every value-producing instruction of these families also
@@ -70,6 +80,14 @@
     X(I32_LOAD8_U_X##S) X(I32_LOAD16_S_X##S) X(I32_LOAD16_U_X##S) X(I64_LOAD8_S_X##S)              \
     X(I64_LOAD8_U_X##S) X(I64_LOAD16_S_X##S) X(I64_LOAD16_U_X##S) X(I64_LOAD32_S_X##S)             \
     X(I64_LOAD32_U_X##S)
+/* Loads fused with the i32.add that computed their address into a local (local.tee, or
+ * local.set then local.get), which is kept: w = x + y (_XW) or w = x + k (_KW), then
+ * d = load((uint32)w + offset). Layout d w x y|k offset. */
+#define IR_LOADW_OPS(X, S)                                                                         \
+    X(I32_LOAD##S) X(I64_LOAD##S) X(F32_LOAD##S) X(F64_LOAD##S) X(I32_LOAD8_S##S)                  \
+    X(I32_LOAD8_U##S) X(I32_LOAD16_S##S) X(I32_LOAD16_U##S) X(I64_LOAD8_S##S)                      \
+    X(I64_LOAD8_U##S) X(I64_LOAD16_S##S) X(I64_LOAD16_U##S) X(I64_LOAD32_S##S)                     \
+    X(I64_LOAD32_U##S)
 #define IR_STORE_OPS(X, S)                                                                         \
     X(I32_STORE##S) X(I64_STORE##S) X(F32_STORE##S) X(F64_STORE##S) X(I32_STORE8##S)               \
     X(I32_STORE16##S) X(I64_STORE8##S) X(I64_STORE16##S) X(I64_STORE32##S)
@@ -118,7 +136,7 @@
 #define IR_OPS(X)                                                                                  \
     IR_PLAIN_OPS(X) IR_BINK_OPS(X, ) IR_BINK_OPS(X, _A) IR_BRK_OPS(X, ) IR_BRK_OPS(X, _A)          \
     IR_BRCMP_OPS(X, ) IR_BRCMP_OPS(X, _A) IR_BRCMP_OPS(X, _B) IR_LOAD_OPS(X, )                     \
-    IR_LOAD_OPS(X, _A) IR_LOADK_OPS(X, ) IR_LOADK_OPS(X, _A) IR_LOADX_OPS(X, ) IR_LOADX_OPS(X, _A) IR_LOADX_OPS(X, _B) IR_STORE_OPS(X, ) IR_STORE_OPS(X, _A) IR_STORE_OPS(X, _B) IR_UN_OPS(X, )    \
+    IR_LOAD_OPS(X, _A) IR_LOADK_OPS(X, ) IR_LOADK_OPS(X, _A) IR_LOADX_OPS(X, ) IR_LOADX_OPS(X, _A) IR_LOADX_OPS(X, _B) IR_LOADW_OPS(X, _XW) IR_LOADW_OPS(X, _KW) IR_STORE_OPS(X, ) IR_STORE_OPS(X, _A) IR_STORE_OPS(X, _B) IR_UN_OPS(X, )    \
     IR_UN_OPS(X, _A) IR_BIN_OPS(X, ) IR_BIN_OPS(X, _A) IR_BIN_OPS(X, _B)
 // clang-format on
 

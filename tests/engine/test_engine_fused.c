@@ -2,7 +2,8 @@
  * Execution of the instructions that the engine's compiler fuses from pairs of Wasm operators
  * (src/engine/ir.h, exec_fused.inc): each result is compared with the same computation in C,
  * including the cases where a fusion could go wrong (a contracted multiply-add, an operand that
- * is also the destination, shift counts of 0 and 33, copies that depend on each other).
+ * is also the destination, shift counts of 0 and 33, copies that depend on each other, an address
+ * that wraps around 2^32, a loop counter that overflows or goes negative).
  * Fixture: tests/engine/wat/engine_fused.wat.
  */
 #include "engine/engine.h"
@@ -101,5 +102,72 @@ TEST(test_five_copies_in_a_row_run_in_order)
     const uint64_t want[5] = {20, 30, 40, 50, 20};
     for (int i = 0; i < 5; i++)
         CHECK_UINT_EQ(r[i], want[i]);
+    fx_close(&f);
+}
+
+static uint32_t call_i32(eng_instance *inst, const char *name, const eng_slot *args, uint32_t n)
+{
+    eng_slot r = 0;
+    call(inst, name, args, n, &r, 1);
+    return (uint32_t)r;
+}
+
+TEST(test_load_with_address_kept_in_a_local_reads_and_keeps_the_sum)
+{
+    fx f = fx_open("engine_fused", NULL, NULL);
+    eng_slot a[2] = {40, 4};
+    CHECK_UINT_EQ(call_i32(f.instance, "load_via_tee", a, 2), 0x55667788u + 44u);
+    a[0] = 30, a[1] = 10;
+    CHECK_UINT_EQ(call_i32(f.instance, "load_via_tee", a, 2), 0x11223344u + 40u);
+    /* the sum wraps: 0xfffffff0 + 0x38 = 0x28 */
+    a[0] = 0xfffffff0u, a[1] = 0x38;
+    CHECK_UINT_EQ(call_i32(f.instance, "load_via_tee", a, 2), 0x11223344u + 40u);
+    /* bytes of 0x0102030405060708 at 48: 08 07 06 05 04 03 02 01; p = 44 + 4, byte p + 2 */
+    eng_slot b = 44;
+    CHECK_UINT_EQ(call_i32(f.instance, "load_via_set", &b, 1), 0x06u + 48000u);
+    /* (20 - 16) + 1: byte 5 of memory; an address past the memory traps */
+    eng_slot c = 20;
+    CHECK_UINT_EQ(call_i32(f.instance, "load_via_tee_wrap", &c, 1), 0);
+    c = 65536 + 15;
+    eng_slot r;
+    eng_error err = {0};
+    CHECK_INT_EQ(fx_call(f.instance, "load_via_tee_wrap", &c, 1, &r, 1, &err), ENG_ERR_TRAP);
+    CHECK_INT_EQ(err.trap, ENG_TRAP_MEMORY_OOB);
+    /* 15 - 16 wraps to 0xffffffff, plus offset 1 is past 4 GiB: out of bounds, not byte 0 */
+    c = 15;
+    CHECK_INT_EQ(fx_call(f.instance, "load_via_tee_wrap", &c, 1, &r, 1, &err), ENG_ERR_TRAP);
+    CHECK_INT_EQ(err.trap, ENG_TRAP_MEMORY_OOB);
+    fx_close(&f);
+}
+
+TEST(test_loop_counter_step_and_test_fused_count_exactly)
+{
+    fx f = fx_open("engine_fused", NULL, NULL);
+    eng_slot a[3] = {0, 10, 3}; /* 3 6 9 12: four iterations */
+    CHECK_UINT_EQ(call_i32(f.instance, "count_lt_u", a, 3), 4012u);
+    a[0] = 0xfffffffeu, a[1] = 5, a[2] = 3; /* wraps: 1 4 7 */
+    CHECK_UINT_EQ(call_i32(f.instance, "count_lt_u", a, 3), 3007u);
+    a[0] = 0xfffffffcu, a[1] = 5, a[2] = 3; /* 0xffffffff is not below 5: one iteration */
+    CHECK_UINT_EQ(call_i32(f.instance, "count_lt_u", a, 3), 999u);
+    eng_slot b = 12; /* 9 6 3 0 */
+    CHECK_UINT_EQ(call_i32(f.instance, "count_down_ne_k", &b, 1), 4000u);
+    b = 2; /* -1 -2 -3 -4 -5: the signed compare stops at -5 */
+    CHECK_UINT_EQ(call_i32(f.instance, "count_gt_s_k", &b, 1), (uint32_t)(7000 - 5));
+    b = 3;
+    CHECK_UINT_EQ(call_i32(f.instance, "count_br_if", &b, 1), 3u);
+    b = 95; /* 102 >= 100 */
+    CHECK_UINT_EQ(call_i32(f.instance, "if_step_ge_u", &b, 1), 1102u);
+    b = 90; /* 97 */
+    CHECK_UINT_EQ(call_i32(f.instance, "if_step_ge_u", &b, 1), 97u);
+    /* fuel is charged per Wasm instruction, fused or not: an iteration of count_br_if is 9
+     * (local.get, i32.const, i32.add, local.set, local.get, i32.const, i32.add, local.tee,
+     * br_if) */
+    eng_instance_set_fuel(f.instance, 1000000);
+    b = 1;
+    CHECK_UINT_EQ(call_i32(f.instance, "count_br_if", &b, 1), 1u);
+    uint64_t one = eng_instance_fuel_used(f.instance);
+    b = 11;
+    CHECK_UINT_EQ(call_i32(f.instance, "count_br_if", &b, 1), 11u);
+    CHECK_UINT_EQ(eng_instance_fuel_used(f.instance) - one, 10u * 9u);
     fx_close(&f);
 }

@@ -1,5 +1,6 @@
 ;; Code shapes that the engine's compiler turns into fused instructions (src/engine/ir.h):
-;; f64 multiply-add, i32 operators combined with a constant rotate or shift, and runs of copies.
+;; f64 multiply-add, i32 operators combined with a constant rotate or shift, runs of copies,
+;; loads whose address sum is kept in a local, and loop counters stepped and tested at once.
 ;; Used by tests/engine/test_engine_fused.c.
 (module
   (memory 1)
@@ -43,4 +44,51 @@
     (local.set 2 (local.get 3))
     (local.set 3 (local.get 4))
     (local.set 4 (local.get 0))
-    (local.get 0) (local.get 1) (local.get 2) (local.get 3) (local.get 4)))
+    (local.get 0) (local.get 1) (local.get 2) (local.get 3) (local.get 4))
+  ;; p = base + i (kept in a local) then a load from p; returns the loaded word plus p, so that
+  ;; both the load and the kept sum are checked; the _KW form with a constant step
+  (func (export "load_via_tee") (param i32 i32) (result i32)
+    (local i32)
+    (i32.store (i32.const 40) (i32.const 0x11223344))
+    (i32.store (i32.const 44) (i32.const 0x55667788))
+    (i32.add (i32.load (local.tee 2 (i32.add (local.get 0) (local.get 1)))) (local.get 2)))
+  (func (export "load_via_set") (param i32) (result i32)
+    (local i32)
+    (i64.store (i32.const 48) (i64.const 0x0102030405060708))
+    (local.set 1 (i32.add (local.get 0) (i32.const 4)))
+    (i32.add (i32.load8_u offset=2 (local.get 1)) (i32.mul (local.get 1) (i32.const 1000))))
+  ;; the address wraps around 2^32 before the offset is added, as in Wasm
+  (func (export "load_via_tee_wrap") (param i32) (result i32)
+    (local i32)
+    (i32.load8_u offset=1 (local.tee 1 (i32.add (local.get 0) (i32.const -16)))))
+  ;; counting loops whose step and test fuse: i += k; br_if (i <cmp> n); returns iterations * 1000
+  ;; plus the final i
+  (func (export "count_lt_u") (param i32 i32 i32) (result i32)
+    (local i32)
+    (loop $l
+      (local.set 3 (i32.add (local.get 3) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.tee 0 (i32.add (local.get 0) (local.get 2))) (local.get 1))))
+    (i32.add (i32.mul (local.get 3) (i32.const 1000)) (local.get 0)))
+  (func (export "count_down_ne_k") (param i32) (result i32)
+    (local i32)
+    (loop $l
+      (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+      (br_if $l (i32.ne (local.tee 0 (i32.add (local.get 0) (i32.const -3))) (i32.const 0))))
+    (i32.add (i32.mul (local.get 1) (i32.const 1000)) (local.get 0)))
+  (func (export "count_gt_s_k") (param i32) (result i32)
+    (local i32)
+    (loop $l
+      (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+      (br_if $l (i32.gt_s (local.tee 0 (i32.add (local.get 0) (i32.const -1))) (i32.const -5))))
+    (i32.add (i32.mul (local.get 1) (i32.const 1000)) (local.get 0)))
+  (func (export "count_br_if") (param i32) (result i32)
+    (local i32)
+    (loop $l
+      (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+      (br_if $l (local.tee 0 (i32.add (local.get 0) (i32.const -1)))))
+    (local.get 1))
+  ;; the same step as the condition of an if (the branch is taken when the test fails)
+  (func (export "if_step_ge_u") (param i32) (result i32)
+    (if (result i32) (i32.ge_u (local.tee 0 (i32.add (local.get 0) (i32.const 7))) (i32.const 100))
+      (then (i32.add (local.get 0) (i32.const 1000)))
+      (else (local.get 0)))))

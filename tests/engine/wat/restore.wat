@@ -1,0 +1,38 @@
+;; Writes of every kind for the dirty-granule restore: byte and 8-byte stores anywhere, the bulk
+;; operations, growth, a global and a table slot. The memory (4 pages, growable to 16) starts with
+;; a byte pattern in each page and a passive segment that memory.init copies in.
+(module
+  (memory (export "memory") 4 16)
+  (global $g (export "g") (mut i32) (i32.const 17))
+  (table $t 3 funcref)
+  (func $nine (result i32) (i32.const 9))
+  (elem $e func $nine)
+  (data (i32.const 0) "page zero")
+  (data (i32.const 4093) "across granules")
+  (data (i32.const 65536) "page one")
+  (data (i32.const 131072) "page two")
+  (data (i32.const 262136) "the end!")
+  (data $p "passive bytes for memory.init")
+  ;; store8 of v at addr, addr + stride, ... (count times)
+  (func (export "store_every") (param $addr i32) (param $stride i32) (param $count i32) (param $v i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.eqz (local.get $count)))
+        (i32.store8 (local.get $addr) (local.get $v))
+        (local.set $addr (i32.add (local.get $addr) (local.get $stride)))
+        (local.set $count (i32.sub (local.get $count) (i32.const 1)))
+        (br $next))))
+  (func (export "store8") (param i32 i32) (i32.store8 (local.get 0) (local.get 1)))
+  (func (export "store16") (param i32 i32) (i32.store16 (local.get 0) (local.get 1)))
+  (func (export "store32") (param i32 i32) (i32.store (local.get 0) (local.get 1)))
+  (func (export "store64") (param i32 i64) (i64.store (local.get 0) (local.get 1)))
+  (func (export "storef64") (param i32 f64) (f64.store offset=3 (local.get 0) (local.get 1)))
+  (func (export "fill") (param i32 i32 i32) (memory.fill (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "copy") (param i32 i32 i32) (memory.copy (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "init") (param i32 i32 i32) (memory.init $p (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  (func (export "size") (result i32) (memory.size))
+  (func (export "load8") (param i32) (result i32) (i32.load8_u (local.get 0)))
+  (func (export "set_g") (param i32) (global.set $g (local.get 0)))
+  (func (export "fill_slot") (table.init $t $e (i32.const 2) (i32.const 0) (i32.const 1)))
+  (func (export "slot_is_null") (result i32) (ref.is_null (table.get $t (i32.const 2)))))
