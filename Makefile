@@ -48,7 +48,7 @@ PROGRAMS    := $(patsubst src/bin/%.c,$(O)/bin/%,$(wildcard src/bin/*.c))
 TEST_SUITES := $(filter-out harness,$(notdir $(patsubst %/,%,$(wildcard tests/*/))))
 TEST_BINS   := $(foreach s,$(TEST_SUITES),$(if $(wildcard tests/$(s)/*.c),$(O)/tests/$(s)))
 HARNESS_OBJ := $(patsubst %.c,$(O)/obj/%.o,$(wildcard tests/harness/*.c))
-WAT_SRC     := $(shell find tests -name '*.wat' 2>/dev/null)
+WAT_SRC     := $(shell find tests -name node_modules -prune -o -name '*.wat' -print 2>/dev/null)
 WAT_WASM    := $(patsubst %.wat,$(O)/wat/%.wasm,$(WAT_SRC))
 
 # Extra prerequisites that mk/*.mk add for test binaries (guest modules, peers, ...).

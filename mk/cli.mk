@@ -16,7 +16,8 @@ $(CLI_PEERS_STAMP): tests/peers/solana/package.json tests/peers/solana/package-l
 	@touch $@
 
 TEST_DEPS += $(CLI_REGISTRY_SO) $(CLI_PEERS_STAMP)
-$(O)/tests/cli: | $(CLI_REGISTRY_SO) $(CLI_PEERS_STAMP) $(O)/bin/aegis-wasm-cli
+$(O)/tests/cli: | $(CLI_REGISTRY_SO) $(CLI_PEERS_STAMP) $(O)/bin/aegis-wasm-cli $(O)/bin/aegis-node \
+    $(O)/bin/aegis-demo-origin
 $(O)/tests/deploy: | $(CLI_PEERS_STAMP)
 
 # The module author's commands find the C SDK in the source tree they were built from (when it is

@@ -1,9 +1,12 @@
 /*
  * Cost per request of the WAF, native against sandboxed in our engine, in the same run:
- * a typical browser GET and a 2 KB url-encoded form POST. Prints median and p99 wall time per
- * request, the engine's fuel per request and the guest memory size. Usage:
+ * a typical browser GET and a 2 KB url-encoded form POST; the two requests of bench/edge (its
+ * GET and its 2 KB form of 62 short fields); and prose forms of 8 and 64 KiB (the default
+ * max_inspect_bytes), for fuel against body size. Prints median and p99 wall time per request,
+ * the engine's fuel per request and the guest memory size. Usage:
  *   waf_bench [WASM_PATH] [ITERATIONS]
- * (defaults: <build>/guest/waf.wasm next to this binary's build tree, 5000).
+ * (defaults: <build>/guest/waf.wasm next to this binary's build tree, 5000; documents larger than
+ * 2 KiB run proportionally fewer times, at least 20).
  */
 #include "../../guest/waf/waf.h"
 #include "engine/engine.h"
@@ -16,6 +19,8 @@
 /* Guest limits of ARCHITECTURE §5 for WAF modules. */
 #define BENCH_MEMORY_BYTES (10u * 1024u * 1024u)
 #define BENCH_DEADLINE_US 10000u
+/* Documents over 16 KiB: a deadline that cannot cut a run short on a busy machine. */
+#define BENCH_LARGE_DEADLINE_US 1000000u
 /* No fuel limit while measuring: the fuel each request needs is reported instead. */
 #define BENCH_FUEL 0u
 
@@ -78,6 +83,71 @@ static char *form_post_2k(void)
         "Firefox/121.0\"],[\"Content-Type\",\"application/x-www-form-urlencoded\"],"
         "[\"Content-Length\",\"%zu\"]],\"body\":\"%s\",\"client_ip\":\"203.0.113.7\"}",
         k, body);
+    return doc;
+}
+
+/* bench/edge's GET as the edge hands it to the WAF (wrk's headers, bench/edge/run.sh). */
+static char *edge_get(void)
+{
+    return strdup(
+        "{\"method\":\"GET\",\"uri\":\"/index.html?user=42&q=edge+proxy\",\"headers\":"
+        "[[\"Host\",\"127.0.0.1:40000\"],[\"Accept\",\"text/html,application/xhtml+xml\"],"
+        "[\"Accept-Language\",\"en\"],[\"User-Agent\",\"aegis-bench/1\"],[\"Cookie\","
+        "\"session=0123456789abcdef\"]],\"body\":\"\",\"client_ip\":\"127.0.0.1\"}");
+}
+
+/* bench/edge's POST: bench/proxy/post.lua's 2048-byte form of fieldNNN=24 letters. */
+static char *edge_post(void)
+{
+    char body[2200];
+    size_t k = 0;
+    for (int i = 0; k < 2048; i++) {
+        char letters[25];
+        memset(letters, 'a' + i % 26, 24);
+        letters[24] = '\0';
+        k +=
+            (size_t)snprintf(body + k, sizeof body - k, "%sfield%03d=%s", i ? "&" : "", i, letters);
+    }
+    body[2048] = '\0';
+    size_t cap = 3000;
+    char *doc = malloc(cap);
+    if (doc == NULL)
+        return NULL;
+    snprintf(doc, cap,
+             "{\"method\":\"POST\",\"uri\":\"/submit?form=contact\",\"headers\":[[\"Host\","
+             "\"127.0.0.1:40000\"],[\"Content-Length\",\"2048\"],[\"Content-Type\","
+             "\"application/x-www-form-urlencoded\"],[\"Accept\",\"text/html\"],[\"User-Agent\","
+             "\"aegis-bench/1\"],[\"Accept-Language\",\"en\"],[\"Cookie\","
+             "\"session=0123456789abcdef\"]],\"body\":\"%s\",\"client_ip\":\"127.0.0.1\"}",
+             body);
+    return doc;
+}
+
+/* A url-encoded form of `size` bytes of prose (the 2 KB POST's message, repeated). */
+static char *prose_form(size_t size)
+{
+    static const char prose[] =
+        "Hello+team%2C+I%27d+like+to+update+my+order+from+last+week.+Please+select+the+blue+"
+        "option+instead+of+the+red+one%2C+and+drop+the+gift+wrap+if+possible.+My+neighbour+"
+        "O%27Brien+will+pick+it+up+-+he+lives+at+no.+12.+Thanks+a+lot+and+have+a+nice+day%21+";
+    char *body = malloc(size + 1);
+    if (body == NULL)
+        return NULL;
+    size_t k = (size_t)snprintf(body, size, "name=Sean&message=");
+    while (k + sizeof prose <= size) {
+        memcpy(body + k, prose, sizeof prose - 1);
+        k += sizeof prose - 1;
+    }
+    body[k] = '\0';
+    size_t cap = k + 512;
+    char *doc = malloc(cap);
+    if (doc != NULL)
+        snprintf(doc, cap,
+                 "{\"method\":\"POST\",\"uri\":\"/contact\",\"headers\":[[\"Host\","
+                 "\"www.example.com\"],[\"Content-Type\",\"application/x-www-form-urlencoded\"]],"
+                 "\"body\":\"%s\",\"client_ip\":\"203.0.113.7\"}",
+                 body);
+    free(body);
     return doc;
 }
 
@@ -163,8 +233,15 @@ int main(int argc, char **argv)
     size_t iters = argc > 2 ? (size_t)atol(argv[2]) : 5000;
     if (iters < 100)
         iters = 100;
-    const char *names[2] = {"typical GET", "2 KB form POST"};
-    char *docs[2] = {typical_get(), form_post_2k()};
+#define NDOCS 6
+    const char *names[NDOCS] = {"typical GET",           "2 KB form POST",
+                                "bench/edge GET",        "bench/edge POST",
+                                "8 KiB prose form POST", "64 KiB prose form POST"};
+    char *docs[NDOCS] = {typical_get(), form_post_2k(),   edge_get(),
+                         edge_post(),   prose_form(8192), prose_form(65536)};
+    for (int d = 0; d < NDOCS; d++)
+        if (docs[d] == NULL)
+            return 1;
     uint64_t *ns = malloc(iters * sizeof *ns);
     waf *w = waf_new(NULL);
     box b;
@@ -172,8 +249,19 @@ int main(int argc, char **argv)
         return 1;
     if (eng_instance_snapshot(b.inst, NULL) != ENG_OK)
         fprintf(stderr, "waf_bench: snapshot failed; restore rows will be skipped\n");
-    for (int d = 0; d < 2; d++) {
+    size_t all_iters = iters;
+    for (int d = 0; d < NDOCS; d++) {
         size_t len = strlen(docs[d]);
+        /* larger documents run fewer times, and get a deadline that their size needs (the
+           fuel they use is the figure that does not depend on the machine) */
+        iters = len > 2600 ? all_iters * 2600 / len : all_iters;
+        if (iters < 20)
+            iters = 20;
+        eng_limits lim = eng_limits_default();
+        lim.max_memory_bytes = BENCH_MEMORY_BYTES;
+        lim.deadline_us = len > 16384 ? BENCH_LARGE_DEADLINE_US : BENCH_DEADLINE_US;
+        lim.fuel = BENCH_FUEL;
+        eng_instance_set_limits(b.inst, &lim);
         printf("== %s (%zu-byte request document)\n", names[d], len);
         const waf_result *nr = waf_analyze(w, (const uint8_t *)docs[d], len);
         printf("native verdict: blocked=%d score=%d\n", nr->blocked, nr->score);
@@ -210,14 +298,15 @@ int main(int argc, char **argv)
             ns[i] = now_ns() - t0;
         }
         report("sandbox with snapshot restore", ns, iters);
-        printf("sandbox calls that trapped (10 ms deadline): %zu of %zu\n", failed, 2 * iters);
+        printf("sandbox calls that trapped (%llu ms deadline): %zu of %zu\n",
+               (unsigned long long)lim.deadline_us / 1000, failed, 2 * iters);
         printf("sandbox fuel per request %llu (budget %u), guest memory %llu bytes\n",
                (unsigned long long)fuel, BENCH_FUEL,
                (unsigned long long)eng_instance_memory_size(b.inst));
         printf("sandbox verdict: %.60s...\n", verdict);
     }
-    free(docs[0]);
-    free(docs[1]);
+    for (int d = 0; d < NDOCS; d++)
+        free(docs[d]);
     free(ns);
     waf_free(w);
     eng_instance_free(b.inst);

@@ -12,7 +12,7 @@
 AEGIS_DEFINE_ALLOC()
 
 #define TABLE_WORDS 4096
-#define ROUNDS 100 /* 4096 x 100 xorshift steps: millions of instructions */
+#define ROUNDS 250 /* 4096 x 250 xorshift steps: tens of millions of instructions */
 
 static uint32_t table[TABLE_WORDS];
 

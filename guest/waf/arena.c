@@ -168,6 +168,17 @@ void sb_putc(strbuf *sb, char c)
     sb_putn(sb, &c, 1);
 }
 
+void sb_putu(strbuf *sb, unsigned long long v)
+{
+    char tmp[24];
+    size_t k = sizeof tmp;
+    do {
+        tmp[--k] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    sb_putn(sb, tmp + k, sizeof tmp - k);
+}
+
 void sb_printf(strbuf *sb, const char *fmt, ...)
 {
     char tmp[256];

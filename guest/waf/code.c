@@ -129,7 +129,7 @@ static void php(inspect *in, const nval *v)
         while (a < n && s[a] == ' ')
             a++;
         bool arg = a < n && (s[a] == '$' || s[a] == '\'' || s[a] == '"' || s[a] == '`' ||
-                             (is_alpha(s[a]) && memchr(s + a, '(', n - a < 32 ? n - a : 32)));
+                             (is_alpha(s[a]) && waf_memchr(s + a, '(', n - a < 32 ? n - a : 32)));
         bool evalish = word_eq(s + i, wl, "eval") || word_eq(s + i, wl, "assert") ||
                        word_eq(s + i, wl, "system") || word_eq(s + i, wl, "exec") ||
                        word_eq(s + i, wl, "popen") || word_eq(s + i, wl, "include") ||
@@ -162,7 +162,7 @@ static void php(inspect *in, const nval *v)
     /* serialized objects: O:8:"stdClass":1:{ or C:... */
     if (!nval_any(v, ":") || !nval_any(v, "\""))
         return;
-    for (const char *q = s; (q = memchr(q, ':', (size_t)(s + n - q))) != NULL; q++) {
+    for (const char *q = s; (q = waf_memchr(q, ':', (size_t)(s + n - q))) != NULL; q++) {
         if (q == s || (q[-1] != 'o' && q[-1] != 'c') || (q - 1 > s && is_alpha(q[-2])))
             continue;
         const char *d = q + 1;
@@ -267,6 +267,40 @@ static const char *const java_markers[] = {
     NULL,
 };
 
+/* The earliest serialized-stream signature that letters and digits can spell, as find_any
+ * over the list would report it (*which: its index). Every one has its second byte in
+ * "O4cCA", so only the positions before a capital, a '4' or a 'c' are compared, found eight
+ * bytes at a time. */
+static const char *plain_stream(const char *d, size_t dn, size_t *which)
+{
+    static const char *const streams[] = {"rO0AB", "H4sIAAAAAAAA", "aced0005", "ACED0005", "gASV"};
+    static const size_t lens[] = {5, 12, 8, 8, 4};
+    size_t i = 1;
+    while (i < dn) {
+        if (i + 8 <= dn) {
+            uint64_t x = swar_load(d + i);
+            /* capitals cover O, C and A (a plain value has no byte above 0x7f) */
+            uint64_t m = swar_in(x, 'A', 'Z') | swar_eq(x, '4') | swar_eq(x, 'c');
+            if (m == 0) {
+                i += 8;
+                continue;
+            }
+            i += (size_t)(__builtin_ctzll(m) >> 3);
+        } else if (d[i] != 'O' && d[i] != '4' && d[i] != 'c' && d[i] != 'C' && d[i] != 'A') {
+            i++;
+            continue;
+        }
+        for (size_t k = 0; k < 5; k++)
+            if (d[i - 1] == streams[k][0] && lens[k] <= dn - (i - 1) &&
+                memcmp(d + i - 1, streams[k], lens[k]) == 0) {
+                *which = k;
+                return d + i - 1;
+            }
+        i++;
+    }
+    return NULL;
+}
+
 static void java(inspect *in, const nval *v)
 {
     const char *s = v->low;
@@ -324,6 +358,18 @@ serialized:;
         "ACED0005",           "AAEAAAD/////", "cos\nsystem",  "cposix\nsystem",
         "c__builtin__\neval", "gASV",         "ccopy_reg\n",  NULL,
     };
+    if (v->plain) {
+        /* letters and digits can only spell the base64 and hex signatures, and none of the
+           lowercase markers below (each needs a byte such a value lacks) */
+        if ((p = plain_stream(d, dn, &which)) == NULL)
+            return;
+        if (which < 4)
+            waf_report(in, 944200, "java", WAF_CRITICAL, d, dn, "Java: serialized object stream");
+        else
+            waf_report(in, 944210, "java", WAF_CRITICAL, p, 16,
+                       "Deserialization: gadget or serialized object");
+        return;
+    }
     /* serialized blobs have no spaces (base64, hex) or carry their own control bytes */
     bool blob = !nval_any(v, " ") || nval_any(v, "\n\xac");
     for (const char *from = d;
@@ -569,16 +615,16 @@ static void xxe(inspect *in, const nval *v)
     size_t n = v->low_len;
     for (const char *p = memstr(s, n, "<!entity"); p != NULL;
          p = memstr(p + 8, (size_t)(s + n - p - 8), "<!entity")) {
-        const char *end = memchr(p, '>', (size_t)(s + n - p));
+        const char *end = waf_memchr(p, '>', (size_t)(s + n - p));
         size_t l = end != NULL ? (size_t)(end - p) : (size_t)(s + n - p);
         if (memstr(p, l, "system") != NULL || memstr(p, l, "public") != NULL ||
-            memchr(p, '%', l) != NULL) {
+            waf_memchr(p, '%', l) != NULL) {
             waf_report(in, 934200, "xxe", WAF_CRITICAL, p, l + (end != NULL),
                        "XXE: external entity declaration");
             return;
         }
         /* an entity defined from other entities: exponential expansion ("billion laughs") */
-        if (memchr(p, '&', l) != NULL && memchr(p, ';', l) != NULL) {
+        if (waf_memchr(p, '&', l) != NULL && waf_memchr(p, ';', l) != NULL) {
             waf_report(in, 934210, "xxe", WAF_CRITICAL, p, l + (end != NULL),
                        "XXE: recursive entity expansion");
             return;

@@ -115,6 +115,35 @@ static bool parse_string(jparser *p, const char **out, size_t *out_len)
 {
     p->pos++; /* opening quote */
     size_t start = p->pos, end = start;
+    /* Fast path, the common case: printable ASCII up to the closing quote, no escape. One pass
+     * and one copy; anything else takes the validating path below from the start. */
+    {
+        const unsigned char *u = (const unsigned char *)p->s;
+        size_t i = start, n = p->n;
+        while (i + 8 <= n) {
+            /* eight bytes at a time: none below 0x20, at or above 0x80, '"' or '\\' */
+            uint64_t x = swar_load(p->s + i), y = x & ~SWAR_HIGH;
+            if (((swar_in(y, 0, 0x1f) | swar_in(y, '"', '"') | swar_in(y, '\\', '\\') | x) &
+                 SWAR_HIGH) != 0)
+                break;
+            i += 8;
+        }
+        while (i < n && u[i] >= 0x20 && u[i] < 0x80 && u[i] != '"' && u[i] != '\\')
+            i++;
+        if (i < n && u[i] == '"') {
+            char *o = arena_alloc(p->a, i - start + 1);
+            if (o == NULL) {
+                fail(p, "out of memory");
+                return false;
+            }
+            memcpy(o, p->s + start, i - start);
+            o[i - start] = '\0';
+            p->pos = i + 1;
+            *out = o;
+            *out_len = i - start;
+            return true;
+        }
+    }
     /* Find the closing quote first to size the buffer; escapes are validated below. */
     while (end < p->n && p->s[end] != '"') {
         if (p->s[end] == '\\')
@@ -394,12 +423,9 @@ const jnode *json_get(const jnode *obj, const char *name)
     return NULL;
 }
 
-bool json_str_eq(const jnode *n, const char *s, bool nocase)
+bool json_str_eq_n(const jnode *n, const char *s, size_t l, bool nocase)
 {
-    if (n == NULL || n->type != J_STRING)
-        return false;
-    size_t l = strlen(s);
-    if (n->len != l)
+    if (n == NULL || n->type != J_STRING || n->len != l)
         return false;
     for (size_t i = 0; i < l; i++)
         if (nocase ? lc(n->str[i]) != lc(s[i]) : n->str[i] != s[i])

@@ -170,14 +170,14 @@ static void rfi(inspect *in, const nval *v)
     while (scheme + hl < n && strchr("/?#", host[hl]) == NULL)
         hl++;
     /* user@host */
-    const char *at = memchr(host, '@', hl);
+    const char *at = waf_memchr(host, '@', hl);
     if (at != NULL) {
         hl -= (size_t)(at + 1 - host);
         host = at + 1;
     }
-    const char *colon = memchr(host, ':', hl);
+    const char *colon = waf_memchr(host, ':', hl);
     size_t hn = colon != NULL ? (size_t)(colon - host) : hl;
-    const char *q = memchr(s, '?', n);
+    const char *q = waf_memchr(s, '?', n);
     bool trailing_q = q != NULL && (size_t)(q - s) + 1 == n;
     const char *path = host + hl;
     size_t pl = (size_t)(s + n - path);
@@ -214,7 +214,7 @@ static void rfi(inspect *in, const nval *v)
         waf_report(in, 931120, "rfi", WAF_CRITICAL, s, n, "RFI: script URL in a file parameter");
     else if (shellname && script)
         waf_report(in, 931120, "rfi", WAF_CRITICAL, s, n, "RFI: web shell URL");
-    else if (memchr(path, '\0', pl) != NULL ||
+    else if (waf_memchr(path, '\0', pl) != NULL ||
              (q != NULL && memstr(q, (size_t)(s + n - q), "=http") != NULL && script))
         waf_report(in, 931120, "rfi", WAF_CRITICAL, s, n, "RFI: chained include URL");
     else if (ip_host(host, hn) && waf_pl(in, 2))

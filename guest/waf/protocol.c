@@ -8,8 +8,11 @@
 
 #include <string.h>
 
-static const char *const allowed_methods[] = {
-    "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", NULL,
+static const struct {
+    const char *name;
+    size_t len;
+} allowed_methods[] = {
+    {"GET", 3}, {"HEAD", 4}, {"POST", 4}, {"PUT", 3}, {"DELETE", 6}, {"PATCH", 5}, {"OPTIONS", 7},
 };
 
 static const char *const scanners[] = {
@@ -83,25 +86,46 @@ static const char *const scanners[] = {
     NULL,
 };
 
-static const jnode *header(const jnode *headers, const char *name, unsigned *count)
+/* The first value of header `name` and how many there are. */
+static void note_header(const jnode *h, const char *name, const jnode **found, unsigned *count)
 {
-    const jnode *found = NULL;
-    *count = 0;
-    if (headers == NULL || headers->type != J_ARRAY)
-        return NULL;
-    for (const jnode *h = headers->child; h != NULL; h = h->next)
-        if (h->type == J_ARRAY && h->count == 2 && json_str_eq(h->child, name, true) &&
-            h->child->next->type == J_STRING) {
-            if (found == NULL)
-                found = h->child->next;
-            (*count)++;
-        }
-    return found;
+    if (json_str_eq(h->child, name, true) && h->child->next->type == J_STRING) {
+        if (*found == NULL)
+            *found = h->child->next;
+        (*count)++;
+    }
 }
 
+/* Host, Content-Length, Transfer-Encoding and User-Agent in one pass over the headers. */
+static void framing_headers(const jnode *headers, const jnode **host, unsigned *host_count,
+                            const jnode **cl, unsigned *cl_count, const jnode **te,
+                            unsigned *te_count, const jnode **ua, unsigned *ua_count)
+{
+    *host = *cl = *te = *ua = NULL;
+    *host_count = *cl_count = *te_count = *ua_count = 0;
+    if (headers == NULL || headers->type != J_ARRAY)
+        return;
+    for (const jnode *h = headers->child; h != NULL; h = h->next) {
+        if (h->type != J_ARRAY || h->count != 2)
+            continue;
+        note_header(h, "host", host, host_count);
+        note_header(h, "content-length", cl, cl_count);
+        note_header(h, "transfer-encoding", te, te_count);
+        note_header(h, "user-agent", ua, ua_count);
+    }
+}
+
+/* A tchar of RFC 9110: printable ASCII except the separators ()<>@,;:\\"/[]?={} (a bitmap of
+ * the 128 ASCII bytes, so that a header name costs a few instructions per byte). */
 static bool token_byte(unsigned char c)
 {
-    return c > 0x20 && c < 0x7f && strchr("()<>@,;:\\\"/[]?={}", c) == NULL;
+    /* bits of 0x21..0x3f that are tchars: ! # $ % & ' * + - . 0-9 */
+    static const uint64_t lo = 0x03ff6cfa00000000ull;
+    /* bits of 0x40..0x7e that are tchars: A-Z ^ _ ` a-z | ~ */
+    static const uint64_t hi = 0x57ffffffc7fffffeull;
+    if (c < 0x40)
+        return (lo >> c) & 1u;
+    return c < 0x80 && ((hi >> (c - 0x40)) & 1u);
 }
 
 /* The request target: '%' must start a valid escape; no control bytes or spaces. */
@@ -142,8 +166,8 @@ void detect_protocol(inspect *in, const req_view *r)
     in->loc_name_len = 0;
     const jnode *m = r->method;
     bool known = false;
-    for (const char *const *a = allowed_methods; *a != NULL; a++)
-        known |= json_str_eq(m, *a, false);
+    for (size_t a = 0; a < sizeof allowed_methods / sizeof allowed_methods[0]; a++)
+        known |= json_str_eq_n(m, allowed_methods[a].name, allowed_methods[a].len, false);
     if (!known)
         waf_report(in, 911100, "protocol", WAF_CRITICAL, m->str, m->len,
                    "Protocol: method not allowed");
@@ -156,8 +180,9 @@ void detect_protocol(inspect *in, const req_view *r)
                    r->uri->len < 32 ? r->uri->len : 32, "Protocol: invalid request target");
 
     in->kind = LOC_HEADER;
-    unsigned count;
-    const jnode *host = header(r->headers, "host", &count);
+    unsigned count, cl_count, te_count, ua_count;
+    const jnode *host, *cl, *te, *ua;
+    framing_headers(r->headers, &host, &count, &cl, &cl_count, &te, &te_count, &ua, &ua_count);
     in->loc_name = "Host";
     in->loc_name_len = 4;
     if (host == NULL || host->len == 0)
@@ -176,9 +201,6 @@ void detect_protocol(inspect *in, const req_view *r)
         }
     }
 
-    unsigned cl_count, te_count;
-    const jnode *cl = header(r->headers, "content-length", &cl_count);
-    const jnode *te = header(r->headers, "transfer-encoding", &te_count);
     in->loc_name = "Content-Length";
     in->loc_name_len = 14;
     if (cl != NULL) {
@@ -203,7 +225,6 @@ void detect_protocol(inspect *in, const req_view *r)
                        "Protocol: obfuscated Transfer-Encoding (request smuggling)");
     }
 
-    const jnode *ua = header(r->headers, "user-agent", &count);
     in->loc_name = "User-Agent";
     in->loc_name_len = 10;
     if (ua != NULL) {

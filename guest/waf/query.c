@@ -33,8 +33,8 @@ static void nosql(inspect *in, const nval *v)
         return;
     }
     /* user[$ne]=x, user[][$gt]= */
-    for (const char *p = s; (p = memchr(p, '[', (size_t)(s + n - p))) != NULL; p++) {
-        const char *e = memchr(p, ']', (size_t)(s + n - p));
+    for (const char *p = s; (p = waf_memchr(p, '[', (size_t)(s + n - p))) != NULL; p++) {
+        const char *e = waf_memchr(p, ']', (size_t)(s + n - p));
         if (e == NULL)
             break;
         if (nosql_operator(p + 1, (size_t)(e - p - 1))) {
@@ -46,7 +46,7 @@ static void nosql(inspect *in, const nval *v)
     if (in->kind == LOC_ARG_NAME)
         return;
     /* operators inside a string value: {"$ne": 1} sent as text, or "$where" */
-    for (const char *p = s; (p = memchr(p, '$', (size_t)(s + n - p))) != NULL; p++) {
+    for (const char *p = s; (p = waf_memchr(p, '$', (size_t)(s + n - p))) != NULL; p++) {
         size_t l = 1;
         while (p + l < s + n && is_alpha(p[l]) && l < 16)
             l++;
@@ -88,7 +88,7 @@ static void nosql(inspect *in, const nval *v)
             memstr(p, (size_t)(l + ln - p) < 48 ? (size_t)(l + ln - p) : 48, ".match(") != NULL;
         bool weak = strcmp(*j, "sleep(") == 0 || (strncmp(*j, "this.", 5) == 0 && !match_call) ||
                     strncmp(*j, "while", 5) == 0 || strcmp(*j, "mapreduce") == 0;
-        if (weak && memchr(l, '\'', ln) == NULL && memchr(l, '"', ln) == NULL &&
+        if (weak && waf_memchr(l, '\'', ln) == NULL && waf_memchr(l, '"', ln) == NULL &&
             memstr(l, ln, "$where") == NULL && memstr(l, ln, "return") == NULL)
             continue;
         if ((strcmp(*j, "'==") == 0 || strcmp(*j, "\"==") == 0) && memstr(l, ln, "||") == NULL &&
@@ -303,7 +303,8 @@ void detect_query(inspect *in, const nval *v)
         nosql(in, v);
     if (nval_any(v, "()*="))
         ldap(in, v);
-    if (nval_any(v, "\r\n\xe5") || memchr(v->raw, '\n', v->raw_len) != NULL ||
-        memchr(v->raw, '\r', v->raw_len) != NULL)
+    /* without a decoding round dec is raw (less NULs): its line breaks are in charmask */
+    if (nval_any(v, "\r\n\xe5") || (v->decoded && (waf_memchr(v->raw, '\n', v->raw_len) != NULL ||
+                                                   waf_memchr(v->raw, '\r', v->raw_len) != NULL)))
         crlf(in, v);
 }

@@ -71,8 +71,8 @@ bool rce_applies(const nval *v)
         return true;
     /* an option ("-e", "-enc") rather than a dash in prose */
     if (nval_any(v, "-"))
-        for (const char *p = memchr(v->low, '-', v->low_len); p != NULL;
-             p = memchr(p + 1, '-', (size_t)(v->low + v->low_len - p - 1))) {
+        for (const char *p = waf_memchr(v->low, '-', v->low_len); p != NULL;
+             p = waf_memchr(p + 1, '-', (size_t)(v->low + v->low_len - p - 1))) {
             if (p + 1 < v->low + v->low_len && is_alpha(p[1]))
                 return true;
             if (p + 1 >= v->low + v->low_len)
@@ -81,10 +81,15 @@ bool rce_applies(const nval *v)
     size_t i = 0;
     while (i < v->low_len && v->low[i] == ' ')
         i++;
+    /* alone_cmds start with one of these letters and have 5 to 10 of them */
+    char c0 = i < v->low_len ? v->low[i] : '\0';
+    if (c0 != 'w' && c0 != 'i' && c0 != 't' && c0 != 's' && c0 != 'n' && c0 != 'u')
+        return false;
     size_t j = i;
-    while (j < v->low_len && is_alpha(v->low[j]))
+    /* the longest of alone_cmds has 10 letters: a longer first word is none of them */
+    while (j < v->low_len && is_alpha(v->low[j]) && j - i <= 10)
         j++;
-    return word_in(v->low + i, j - i, alone_cmds);
+    return j - i <= 10 && word_in(v->low + i, j - i, alone_cmds);
 }
 
 /* Weak commands that do something useful with no argument at all ("; id", "| ls"). */
@@ -120,7 +125,7 @@ static bool shell_arg(const char *s, size_t n, size_t i, bool allow_digits, bool
     size_t j = i;
     while (j < n && s[j] != ' ' && strchr(";|&)`", s[j]) == NULL)
         j++;
-    return memchr(s + i, '/', j - i) != NULL ||
+    return waf_memchr(s + i, '/', j - i) != NULL ||
            (j - i > 4 && (memstr(s + i, j - i, ".ini") || memstr(s + i, j - i, ".sh") ||
                           memstr(s + i, j - i, ".exe") || memstr(s + i, j - i, ".txt")));
 }
@@ -133,7 +138,8 @@ static bool command_at(inspect *in, const char *s, size_t n, size_t i, size_t fr
     /* path prefixes: /bin/, /usr/bin/, c:/windows/system32/ — keep the base name */
     size_t start = i;
     size_t j = i;
-    while (j < n && (is_word_byte((unsigned char)s[j]) || strchr("/.-:", s[j]) != NULL))
+    while (j < n && (is_word_byte((unsigned char)s[j]) || s[j] == '/' || s[j] == '.' ||
+                     s[j] == '-' || s[j] == ':'))
         j++;
     size_t base = i;
     for (size_t t = i; t < j; t++)
@@ -265,14 +271,18 @@ void detect_rce(inspect *in, const nval *v)
         waf_report(in, 932170, "rce", WAF_CRITICAL, v->low + lead, v->low_len - lead,
                    "RCE: Shellshock function definition");
     /* $IFS only ever appears in shell code written to avoid spaces */
-    const char *ifs = memstr(v->low, v->low_len, "$ifs");
-    if (ifs == NULL)
-        ifs = memstr(v->low, v->low_len, "${ifs}");
+    const char *ifs = NULL;
+    if (nval_any(v, "$")) {
+        ifs = memstr(v->low, v->low_len, "$ifs");
+        if (ifs == NULL)
+            ifs = memstr(v->low, v->low_len, "${ifs}");
+    }
     if (ifs != NULL)
         waf_report(in, 932140, "rce", WAF_CRITICAL, ifs, 4, "RCE: $IFS used as a separator");
     /* wildcard paths: /???/??t, /b??/c?t spell commands and files without their names */
-    for (const char *g = memchr(s, '/', n); g != NULL && g + 1 < s + n;
-         g = memchr(g + 1, '/', (size_t)(s + n - g - 1))) {
+    const char *first_slash = nval_any(v, "?*") ? waf_memchr(s, '/', n) : NULL;
+    for (const char *g = first_slash; g != NULL && g + 1 < s + n;
+         g = waf_memchr(g + 1, '/', (size_t)(s + n - g - 1))) {
         size_t len = 0, wild = 0;
         while (g + 1 + len < s + n && len < 12 && g[1 + len] != '/' && g[1 + len] != ' ') {
             wild += g[1 + len] == '?' || g[1 + len] == '*';
@@ -299,7 +309,7 @@ void detect_rce(inspect *in, const nval *v)
         } else if ((c == '$' || c == '<' || c == '>') && i + 1 < n && s[i + 1] == '(') {
             found = command_at(in, s, n, i + 2, i, 2);
         } else if (c == '`') {
-            const char *close = memchr(s + i + 1, '`', n - i - 1);
+            const char *close = waf_memchr(s + i + 1, '`', n - i - 1);
             if (close != NULL)
                 found = command_at(in, s, n, i + 1, i, 2);
         }

@@ -199,7 +199,7 @@ static bool catalog_word(const sql_tok *t)
         marked = t->s[i] == '_' || t->s[i] == '.' || t->s[i] == '$';
     if (!marked && !word_eq(t->s, 3, "sys"))
         return false;
-    bool dotted = memchr(t->s, '.', t->n) != NULL;
+    bool dotted = waf_memchr(t->s, '.', t->n) != NULL;
     for (const char *const *c = catalog_names; *c != NULL; c++) {
         if (lc(t->s[0]) != (*c)[0] && !dotted)
             continue;
@@ -520,8 +520,8 @@ static void scan(inspect *in, const char *s, size_t n, char quote)
  * letter on one side of its quote (' or, '--, '=') to break out; prose rarely does. */
 static bool breakable_quote(const char *s, size_t n, char q)
 {
-    for (const char *p = memchr(s, q, n); p != NULL;
-         p = memchr(p + 1, q, (size_t)(s + n - p - 1))) {
+    for (const char *p = waf_memchr(s, q, n); p != NULL;
+         p = waf_memchr(p + 1, q, (size_t)(s + n - p - 1))) {
         bool left = p > s && (is_alpha(p[-1]) || (unsigned char)p[-1] >= 0x80);
         bool right = p + 1 < s + n && (is_alpha(p[1]) || (unsigned char)p[1] >= 0x80);
         if (!left || !right)
@@ -536,11 +536,16 @@ void detect_sqli(inspect *in, const nval *v)
 {
     if (v->dec_len == 0)
         return;
+    /* Letters and digits alone lex as at most a number and one word, and the only rule such a
+     * pair can reach is a catalog name (sysobjects, ...) at paranoia 1; level 2 also flags a
+     * lone statement word ("shutdown"). */
+    if (v->plain && !waf_pl(in, 2) && memstr(v->low, v->low_len, "sys") == NULL)
+        return;
     scan(in, v->dec, v->dec_len, 0);
     if (nval_any(v, "'") && breakable_quote(v->dec, v->dec_len, '\''))
         scan(in, v->dec, v->dec_len, '\'');
     if (nval_any(v, "\"") && breakable_quote(v->dec, v->dec_len, '"'))
         scan(in, v->dec, v->dec_len, '"');
-    if (memchr(v->dec, '`', v->dec_len) != NULL && waf_pl(in, 2))
+    if (waf_memchr(v->dec, '`', v->dec_len) != NULL && waf_pl(in, 2))
         scan(in, v->dec, v->dec_len, '`');
 }

@@ -255,7 +255,8 @@ static const uint8_t word_filter[512] = {
 static const sql_word *lookup(const char *s, size_t n)
 {
     char low[48];
-    if (n == 0 || n >= sizeof low)
+    /* every word has 2 to 27 bytes and starts with a letter: others are no word, unhashed */
+    if (n < 2 || n > 27 || (unsigned)((s[0] | 0x20) - 'a') >= 26u)
         return NULL;
     uint32_t h = 2166136261u;
     for (size_t i = 0; i < n; i++) {
@@ -301,9 +302,21 @@ bool sql_tok_is(const sql_tok *t, const char *word)
     return word_eq(t->s, t->n, word);
 }
 
+/* 1: a byte of an identifier (word bytes, '$', UTF-8); 2: '.', which continues one. */
+static const uint8_t ident_class[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
 static inline bool ident_byte(unsigned char c)
 {
-    return is_word_byte(c) || c == '$' || c >= 0x80;
+    return ident_class[c] == 1;
 }
 
 /* Reads a quoted string whose opening quote is at pos-1; doubled quotes and backslashes escape. */
@@ -403,7 +416,7 @@ sql_tok sql_lex_next(sql_lex *lx)
         return read_string(lx, c);
     }
     if (c == '`') {
-        const char *e = memchr(s + 1, '`', left - 1);
+        const char *e = waf_memchr(s + 1, '`', left - 1);
         size_t len = e != NULL ? (size_t)(e - s) + 1 : left;
         lx->pos += len;
         t.type = ST_BARE;
@@ -440,7 +453,7 @@ sql_tok sql_lex_next(sql_lex *lx)
         size_t i = 1;
         if (i < left && s[i] == '@')
             i++;
-        while (i < left && (ident_byte((unsigned char)s[i]) || s[i] == '.'))
+        while (i < left && ident_class[(unsigned char)s[i]] != 0)
             i++;
         lx->pos += i;
         t.type = ST_VAR;
@@ -449,7 +462,7 @@ sql_tok sql_lex_next(sql_lex *lx)
     }
     if (ident_byte((unsigned char)c)) {
         size_t i = 0;
-        while (i < left && (ident_byte((unsigned char)s[i]) || s[i] == '.'))
+        while (i < left && ident_class[(unsigned char)s[i]] != 0)
             i++;
         /* N'..', X'..', B'..', E'..' string prefixes */
         if (i == 1 && left > 1 && s[1] == '\'' && strchr("nNxXbBeE", c) != NULL) {

@@ -26,17 +26,47 @@ const char *memcasemem(const char *hay, size_t hn, const char *needle)
     return NULL;
 }
 
-const char *memstr(const char *hay, size_t hn, const char *needle)
+const char *memstr_n(const char *hay, size_t hn, const char *needle, size_t nn)
 {
-    size_t nn = strlen(needle);
     if (nn == 0)
         return hay;
     if (nn > hn)
         return NULL;
-    for (size_t i = 0; i + nn <= hn; i++)
+    size_t i = 0;
+    if (nn >= 2) {
+        /* candidates are where the needle's first two bytes occur: seven positions per 8-byte
+           word (the pair at the word's last byte is looked at with the next word) */
+        unsigned char a = (unsigned char)needle[0], b = (unsigned char)needle[1];
+        for (; i + 8 <= hn; i += 7) {
+            uint64_t x = swar_load(hay + i);
+            uint64_t cand = (swar_eq(x, a) & (swar_eq(x, b) >> 8)) & 0x0080808080808080ull;
+            while (cand != 0) {
+                size_t at = i + (size_t)(__builtin_ctzll(cand) >> 3);
+                if (at + nn > hn)
+                    return NULL;
+                if (memcmp(hay + at, needle, nn) == 0)
+                    return hay + at;
+                cand &= cand - 1;
+            }
+        }
+    }
+    for (; i + nn <= hn; i++)
         if (hay[i] == needle[0] && memcmp(hay + i, needle, nn) == 0)
             return hay + i;
     return NULL;
+}
+
+size_t find_byte(const char *s, size_t n, char c)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t m = swar_eq(swar_load(s + i), (unsigned char)c);
+        if (m != 0)
+            return i + (size_t)(__builtin_ctzll(m) >> 3);
+    }
+    while (i < n && s[i] != c)
+        i++;
+    return i;
 }
 
 bool word_eq(const char *s, size_t n, const char *w)

@@ -14,47 +14,62 @@
 
 /* Headers whose values are structured tokens rather than free text; inspecting them as text only
  * invites false positives. Host and framing headers get their own protocol checks. */
-static const char *const quiet_headers[] = {
-    "host",
-    "content-length",
-    "transfer-encoding",
-    "connection",
-    "cache-control",
-    "pragma",
-    "if-none-match",
-    "if-modified-since",
-    "if-match",
-    "if-unmodified-since",
-    "authorization",
-    "cookie",
-    "upgrade-insecure-requests",
-    "dnt",
-    "te",
-    "priority",
-    "keep-alive",
-    "range",
-    "etag",
-    "sec-fetch-site",
-    "sec-fetch-mode",
-    "sec-fetch-dest",
-    "sec-fetch-user",
-    "sec-ch-ua",
-    "sec-ch-ua-mobile",
-    "sec-ch-ua-platform",
-    NULL,
+/* A header name with its length, so that a list is searched by length first. */
+typedef struct header_name {
+    const char *name;
+    size_t len;
+} header_name;
+#define HN(s)                                                                                      \
+    {                                                                                              \
+        s, sizeof(s) - 1                                                                           \
+    }
+
+/* Headers whose values are structured tokens rather than free text; inspecting them as text only
+ * invites false positives. Host and framing headers get their own protocol checks. */
+static const header_name quiet_headers[] = {
+    HN("host"),
+    HN("content-length"),
+    HN("transfer-encoding"),
+    HN("connection"),
+    HN("cache-control"),
+    HN("pragma"),
+    HN("if-none-match"),
+    HN("if-modified-since"),
+    HN("if-match"),
+    HN("if-unmodified-since"),
+    HN("authorization"),
+    HN("cookie"),
+    HN("upgrade-insecure-requests"),
+    HN("dnt"),
+    HN("te"),
+    HN("priority"),
+    HN("keep-alive"),
+    HN("range"),
+    HN("etag"),
+    HN("sec-fetch-site"),
+    HN("sec-fetch-mode"),
+    HN("sec-fetch-dest"),
+    HN("sec-fetch-user"),
+    HN("sec-ch-ua"),
+    HN("sec-ch-ua-mobile"),
+    HN("sec-ch-ua-platform"),
+    {NULL, 0},
 };
 
 /* Headers whose grammar is a list of tokens and parameters ("text/html;q=0.9"). A value
  * that keeps to that grammar's bytes cannot carry an injection; anything else is inspected. */
-static const char *const token_list_headers[] = {
-    "accept",           "accept-encoding",  "accept-language",  "accept-charset", "content-type",
-    "content-encoding", "content-language", "x-requested-with", "upgrade",        NULL,
+static const header_name token_list_headers[] = {
+    HN("accept"),           HN("accept-encoding"),
+    HN("accept-language"),  HN("accept-charset"),
+    HN("content-type"),     HN("content-encoding"),
+    HN("content-language"), HN("x-requested-with"),
+    HN("upgrade"),          {NULL, 0},
 };
 
-static bool token_list_header(const jnode *name)
+static bool header_in(const jnode *name, const header_name *list)
 {
-    for (const char *const *h = token_list_headers; *h != NULL; h++)
-        if (json_str_eq(name, *h, true))
+    for (const header_name *h = list; h->name != NULL; h++)
+        if (name->len == h->len && json_str_eq_n(name, h->name, h->len, true))
             return true;
     return false;
 }
@@ -63,7 +78,8 @@ static bool token_list_value(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        if (is_alpha(c) || is_digit(c) || strchr("*/,;=.+_-", c) != NULL)
+        if (is_alpha(c) || is_digit(c) || c == '*' || c == '/' || c == ',' || c == ';' ||
+            c == '=' || c == '.' || c == '+' || c == '_' || c == '-')
             continue;
         /* a single space, after a comma or a semicolon only */
         if (c == ' ' && i > 0 && (s[i - 1] == ',' || s[i - 1] == ';'))
@@ -170,7 +186,7 @@ static void inspect_headers(inspect *in, const jnode *headers)
 {
     if (headers == NULL || headers->type != J_ARRAY)
         return;
-    for (const jnode *h = headers->child; h != NULL; h = h->next) {
+    for (const jnode *h = headers->child; h != NULL && !in->over_limit; h = h->next) {
         if (h->type != J_ARRAY || h->count != 2 || h->child->type != J_STRING ||
             h->child->next->type != J_STRING)
             continue;
@@ -179,11 +195,8 @@ static void inspect_headers(inspect *in, const jnode *headers)
             walk_cookies(in, val->str, val->len);
             continue;
         }
-        bool quiet = false;
-        for (const char *const *q = quiet_headers; *q != NULL; q++)
-            if (json_str_eq(name, *q, true))
-                quiet = true;
-        if (quiet || (token_list_header(name) && token_list_value(val->str, val->len)))
+        if (header_in(name, quiet_headers) ||
+            (header_in(name, token_list_headers) && token_list_value(val->str, val->len)))
             continue;
         inspect_value(in, LOC_HEADER, name->str, name->len, val->str, val->len);
     }
@@ -218,11 +231,11 @@ static void inspect_body(inspect *in, const req_view *r, const char *body, size_
         if (bl > 0 && b[0] == '"') {
             b++;
             bl--;
-            const char *q = memchr(b, '"', bl);
+            const char *q = waf_memchr(b, '"', bl);
             if (q != NULL)
                 bl = (size_t)(q - b);
         } else {
-            const char *sc = memchr(b, ';', bl);
+            const char *sc = waf_memchr(b, ';', bl);
             if (sc != NULL)
                 bl = (size_t)(sc - b);
         }
@@ -245,7 +258,7 @@ static void analyze_doc(inspect *in, const jnode *root)
 
     const char *uri = r.uri != NULL && r.uri->type == J_STRING ? r.uri->str : "";
     size_t ulen = r.uri != NULL && r.uri->type == J_STRING ? r.uri->len : 0;
-    const char *q = memchr(uri, '?', ulen);
+    const char *q = waf_memchr(uri, '?', ulen);
     size_t plen = q != NULL ? (size_t)(q - uri) : ulen;
     /* A fragment never reaches a server; if one does, it is part of the query for us. */
     r.query = q != NULL ? q + 1 : NULL;

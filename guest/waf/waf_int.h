@@ -11,11 +11,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* ---- Arena (arena.c) ------------------------------------------------------------------------ */
 
-/* Size of one arena chunk; larger requests get a chunk of their own. */
-#define WAF_ARENA_CHUNK_BYTES (256u * 1024u)
+/* Size of one arena chunk; larger requests get a chunk of their own. The first chunk lives in
+ * the instance's snapshot, which the host restores for every request: 64 KiB holds a typical
+ * request (a few KiB of values) without making every restore copy a larger memory. */
+#define WAF_ARENA_CHUNK_BYTES (64u * 1024u)
 /* Total bytes one request may take from the arena before inspection gives up. */
 #define WAF_ARENA_MAX_BYTES (6u * 1024u * 1024u)
 
@@ -54,6 +57,8 @@ void sb_init(strbuf *sb, arena *a, size_t cap);
 void sb_putn(strbuf *sb, const char *s, size_t n);
 void sb_puts(strbuf *sb, const char *s);
 void sb_putc(strbuf *sb, char c);
+/* Decimal digits of v (what printf's %llu writes, without printf's cost in the sandbox). */
+void sb_putu(strbuf *sb, unsigned long long v);
 void sb_printf(strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* s as a JSON string literal, quotes included; invalid UTF-8 bytes become U+FFFD. */
 void sb_json_str(strbuf *sb, const char *s, size_t n);
@@ -85,8 +90,15 @@ struct jnode {
 jnode *json_parse(arena *a, const char *text, size_t len, char *err, size_t err_len);
 /* Member of an object by name, NULL when absent. */
 const jnode *json_get(const jnode *obj, const char *name);
-/* Whether a string node equals s (ASCII case-insensitive when nocase). */
-bool json_str_eq(const jnode *n, const char *s, bool nocase);
+/* Whether a string node equals the l bytes of s (ASCII case-insensitive when nocase). */
+bool json_str_eq_n(const jnode *n, const char *s, size_t l, bool nocase);
+/* The same for a NUL-terminated s. Inline: the length of a literal is a constant, and most
+ * comparisons end at the length check without a call. */
+static inline bool json_str_eq(const jnode *n, const char *s, bool nocase)
+{
+    size_t l = strlen(s);
+    return n != NULL && n->type == J_STRING && n->len == l && json_str_eq_n(n, s, l, nocase);
+}
 
 /* ---- Transforms (decode.c, normalize.c) -------------------------------------------------------
  */
@@ -131,6 +143,9 @@ typedef struct nval {
     unsigned flags;    /* DEC_* */
     uint64_t charmask; /* which of the bytes detectors key on occur in dec (nval_char_bit) */
     bool dotted_word;  /* a '.' between two letters ("java.lang", "win.ini") */
+    bool decoded;      /* a decoding round ran: raw may hold bytes that dec does not show */
+    bool plain;        /* dec is only ASCII letters and digits (ids, tokens, words): most
+                          detectors cannot match such a value, and skip it (see each one) */
 } nval;
 
 /* Builds dec, low and chars in the arena; shell and path are left empty. */
@@ -141,8 +156,17 @@ void nval_build_path(arena *a, nval *v);
 /* Whether the value names a file the way path traversal and inclusion do: "..", or a
  * dot-file or well-known extension (".env", ".ini", ".php", ...). */
 bool nval_dotted_name(const nval *v);
-/* Bit (plus one) in nval.charmask of each byte the detectors key on; 0 for the others. */
-extern const uint8_t nval_char_bit[256];
+/* Bit (plus one) in nval.charmask of each byte the detectors key on; 0 for the others. Defined
+ * here, not in one file, so that the compiler folds every nval_any over a literal set into one
+ * mask test. */
+static const uint8_t nval_char_bit[256] = {
+    ['\n'] = 1,  ['\r'] = 2,  [' '] = 3,   ['!'] = 4,  ['"'] = 5,  ['#'] = 6,   ['$'] = 7,
+    ['%'] = 8,   ['&'] = 9,   ['\''] = 10, ['('] = 11, [')'] = 12, ['*'] = 13,  ['+'] = 14,
+    [','] = 15,  ['-'] = 16,  ['.'] = 17,  ['/'] = 18, [':'] = 19, [';'] = 20,  ['<'] = 21,
+    ['='] = 22,  ['>'] = 23,  ['?'] = 24,  ['@'] = 25, ['['] = 26, ['\\'] = 27, [']'] = 28,
+    ['^'] = 29,  ['_'] = 30,  ['`'] = 31,  ['{'] = 32, ['|'] = 33, ['}'] = 34,  ['~'] = 35,
+    [0xac] = 36, [0xe5] = 37,
+};
 
 /* Whether any byte of set occurs in the value's decoded form (true for a byte without a bit, so
  * that a new detector can never be skipped by mistake). */
@@ -251,8 +275,21 @@ bool nosql_operator(const char *s, size_t n);
 
 /* First occurrence of needle (ASCII case-insensitive) in hay, or NULL. */
 const char *memcasemem(const char *hay, size_t hn, const char *needle);
-/* Same as memmem for a NUL-terminated needle. */
-const char *memstr(const char *hay, size_t hn, const char *needle);
+/* Same as memmem: the first occurrence of the nn bytes of needle in hay, or NULL. */
+const char *memstr_n(const char *hay, size_t hn, const char *needle, size_t nn);
+/* memstr_n for a NUL-terminated needle; inline so that a literal's length is a constant. */
+static inline const char *memstr(const char *hay, size_t hn, const char *needle)
+{
+    return memstr_n(hay, hn, needle, strlen(needle));
+}
+/* Index of the first c in s, n when there is none (memchr by 8-byte words, as an index). */
+size_t find_byte(const char *s, size_t n, char c);
+/* memchr on find_byte: the sandbox's libc scans four bytes per step, this eight. */
+static inline void *waf_memchr(const void *s, int c, size_t n)
+{
+    size_t i = find_byte((const char *)s, n, (char)c);
+    return i < n ? (void *)((const char *)s + i) : NULL;
+}
 /* Earliest occurrence in hay of any needle of a NULL-terminated list, or NULL; *which (when not
  * NULL) receives the needle's index. One pass over hay whatever the list's length: a filter of
  * the needles' first two bytes, built once per WAF instance and list, picks the positions worth
@@ -265,6 +302,48 @@ static inline bool is_word_byte(unsigned char c) /* [A-Za-z0-9_] */
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
+/* ---- Eight bytes at a time ----------------------------------------------------------------------
+ * Letters and digits make up most of any value. The sandbox charges every instruction, so the
+ * hot loops test eight bytes with a handful of 64-bit operations where they can, and fall back
+ * to their byte loop for a word that holds anything else. */
+
+#define SWAR_ONES 0x0101010101010101ull
+#define SWAR_HIGH 0x8080808080808080ull
+
+static inline uint64_t swar_load(const char *p)
+{
+    uint64_t x;
+    memcpy(&x, p, sizeof x); /* little-endian on every target we build for */
+    return x;
+}
+static inline void swar_store(char *p, uint64_t x)
+{
+    memcpy(p, &x, sizeof x);
+}
+/* 0x80 in each byte of y (bytes below 0x80) that lies in lo..hi, 0 in the others. Exact per
+ * byte: no sum carries into the next byte. */
+static inline uint64_t swar_in(uint64_t y, unsigned lo, unsigned hi)
+{
+    return (y + SWAR_ONES * (0x80u - lo)) & ~(y + SWAR_ONES * (0x7fu - hi)) & SWAR_HIGH;
+}
+/* 0x80 in each byte of x equal to c, 0 in the others (exact: no carries between bytes). */
+static inline uint64_t swar_eq(uint64_t x, unsigned char c)
+{
+    uint64_t t = x ^ (SWAR_ONES * c);
+    return ~(((t & ~SWAR_HIGH) + ~SWAR_HIGH) | t) & SWAR_HIGH;
+}
+/* 0x80 in each byte of x that is an ASCII letter or digit, 0 in the others. */
+static inline uint64_t swar_alnum(uint64_t x)
+{
+    uint64_t y = x & ~SWAR_HIGH;
+    return (swar_in(y, '0', '9') | swar_in(y | SWAR_ONES * 0x20u, 'a', 'z')) & ~x & SWAR_HIGH;
+}
+/* x with its ASCII capitals lowercased (x is all letters and digits). */
+static inline uint64_t swar_lower(uint64_t x)
+{
+    return x | (swar_in(x, 'A', 'Z') >> 2);
+}
+
 /* Whether s (n bytes) equals the lowercase word w, ignoring ASCII case. */
 bool word_eq(const char *s, size_t n, const char *w);
 /* Whether word s (n bytes, compared lowercase) is one of the NULL-terminated list. */

@@ -137,7 +137,7 @@ static size_t scan_tag(inspect *in, const char *s, size_t n)
                   memcasemem(val, vl, "-moz-binding") != NULL ||
                   memcasemem(val, vl, "behavior:") != NULL))
             waf_report(in, 941140, "xss", WAF_CRITICAL, s, i, "XSS: code in a style attribute");
-        else if (val != NULL && word_eq(attr, an_len, "srcdoc") && memchr(val, '<', vl) != NULL)
+        else if (val != NULL && word_eq(attr, an_len, "srcdoc") && waf_memchr(val, '<', vl) != NULL)
             waf_report(in, 941130, "xss", WAF_CRITICAL, s, i, "XSS: markup in srcdoc");
         else if (val != NULL && word_eq(attr, an_len, "http-equiv") &&
                  memcasemem(val, vl, "refresh") != NULL && name_len == 4)
@@ -255,7 +255,7 @@ static void attr_breakout(inspect *in, const char *s, size_t n)
                 while (j < n && is_space(s[j]))
                     j++;
                 if (j < n && (s[j] == '"' || s[j] == '\'')) {
-                    const char *q = memchr(s + j + 1, s[j], n - j - 1 < 128 ? n - j - 1 : 128);
+                    const char *q = waf_memchr(s + j + 1, s[j], n - j - 1 < 128 ? n - j - 1 : 128);
                     if (q == NULL)
                         break;
                     j = (size_t)(q - s) + 1;
@@ -275,7 +275,7 @@ void detect_xss(inspect *in, const nval *v)
     if (n == 0)
         return;
     const char *p = s;
-    while (nval_any(v, "<") && (p = memchr(p, '<', (size_t)(s + n - p))) != NULL)
+    while (nval_any(v, "<") && (p = waf_memchr(p, '<', (size_t)(s + n - p))) != NULL)
         p += scan_tag(in, p, (size_t)(s + n - p));
     bool quote = nval_any(v, "\"'`");
     if (quote && nval_any(v, "="))
@@ -293,7 +293,7 @@ void detect_xss(inspect *in, const nval *v)
         lead++;
     if (script_uri(s + lead, n - lead)) {
         /* "JavaScript: The Good Parts" is a title: a script URI has code right after ':' */
-        const char *colon = memchr(s + lead, ':', n - lead);
+        const char *colon = waf_memchr(s + lead, ':', n - lead);
         size_t after = colon != NULL ? (size_t)(colon - s) + 1 : n;
         if (after < n && !is_space(s[after]))
             waf_report(in, 941160, "xss", WAF_CRITICAL, s + lead, n - lead,

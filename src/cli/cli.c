@@ -8,18 +8,14 @@
 #include <stdio.h>
 #include <string.h>
 
-static const cli_command unavailable[] = {
-    {"test", "run a module on a request file with the node's host API", NULL, cli_run_unavailable},
-    {"serve", "a local development server that reloads on change", NULL, cli_run_unavailable},
-    {"deploy", "publish a module to IPFS and point a route at it", NULL, cli_run_unavailable},
-};
-
 static const cli_command *const available[] = {
     &cli_cmd_register, &cli_cmd_update, &cli_cmd_enable, &cli_cmd_disable,
     &cli_cmd_transfer, &cli_cmd_close,  &cli_cmd_routes,
 };
 
-static const cli_command *const author[] = {&cli_cmd_init, &cli_cmd_build, &cli_cmd_inspect};
+static const cli_command *const author[] = {&cli_cmd_init,  &cli_cmd_build, &cli_cmd_inspect,
+                                            &cli_cmd_test,  &cli_cmd_serve, &cli_cmd_cid,
+                                            &cli_cmd_deploy};
 
 static void print_help(FILE *out)
 {
@@ -30,9 +26,6 @@ static void print_help(FILE *out)
     fprintf(out, "\nmodule tools:\n");
     for (size_t i = 0; i < sizeof author / sizeof author[0]; i++)
         fprintf(out, "  %-10s %s\n", author[i]->name, author[i]->summary);
-    for (size_t i = 0; i < sizeof unavailable / sizeof unavailable[0]; i++)
-        fprintf(out, "  %-10s %s (not available yet)\n", unavailable[i].name,
-                unavailable[i].summary);
     fprintf(out,
             "\nregistry options (every registry command):\n"
             "  --keypair PATH     signer, Solana CLI JSON format (default " CLI_KEYPAIR_DEFAULT
@@ -41,7 +34,8 @@ static void print_help(FILE *out)
             "  --program-id ID    registry program (default " SOLANA_REGISTRY_PROGRAM_ID ")\n"
             "  --timeout-ms N     confirmation timeout (default %d)\n"
             "\nexit status: 0 success, 1 failure (reason on stderr), 2 usage error,\n"
-            "3 toolchain missing (build)\n",
+            "3 toolchain missing (build), 4 the module failed on the request (test),\n"
+            "5 malformed request file (test), 6 module refused by the engine or ABI check (test)\n",
             SOLANA_CONFIRM_TIMEOUT_MS_DEFAULT);
 }
 
@@ -70,9 +64,6 @@ int cli_main(int argc, char **argv)
     for (size_t i = 0; i < sizeof author / sizeof author[0]; i++)
         if (strcmp(name, author[i]->name) == 0)
             return author[i]->run(author[i], argc - 1, argv + 1);
-    for (size_t i = 0; i < sizeof unavailable / sizeof unavailable[0]; i++)
-        if (strcmp(name, unavailable[i].name) == 0)
-            return unavailable[i].run(&unavailable[i], argc - 1, argv + 1);
     fprintf(stderr, CLI_PROGRAM ": unknown command \"%s\" (see " CLI_PROGRAM " --help)\n", name);
     return CLI_EXIT_USAGE;
 }

@@ -20,6 +20,9 @@
 /* CLI_EXIT_TOOLCHAIN: `build` found no usable clang, wasm32 target or wasi-libc (the message
  * names the Debian packages to install). */
 enum { CLI_EXIT_OK = 0, CLI_EXIT_FAILED = 1, CLI_EXIT_USAGE = 2, CLI_EXIT_TOOLCHAIN = 3 };
+/* `test`: the module failed on the request (trap, fuel, deadline, bad result); the request file
+ * is malformed; the module is not one a node would load (engine or ABI check). */
+enum { CLI_EXIT_TRAP = 4, CLI_EXIT_BAD_INPUT = 5, CLI_EXIT_ABI = 6 };
 
 #define CLI_PROGRAM "aegis-wasm-cli"
 #define CLI_RPC_DEFAULT "http://127.0.0.1:8899"
@@ -105,6 +108,10 @@ extern const cli_command cli_cmd_routes;
 extern const cli_command cli_cmd_init;
 extern const cli_command cli_cmd_build;
 extern const cli_command cli_cmd_inspect;
+extern const cli_command cli_cmd_test;
+extern const cli_command cli_cmd_serve;
+extern const cli_command cli_cmd_cid;
+extern const cli_command cli_cmd_deploy;
 /* Placeholders for the subcommands of later work: they exit CLI_EXIT_USAGE, "not available yet". */
 int cli_run_unavailable(const cli_command *cmd, int argc, char **argv);
 

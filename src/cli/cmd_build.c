@@ -5,7 +5,7 @@
  * builds here loads on a node. The toolchain is checked before compiling, so that a missing piece
  * is named with the Debian package that provides it instead of surfacing as a linker riddle.
  */
-#include "cli/author.h"
+#include "cli/author_lang.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -33,6 +33,10 @@ static const char help[] =
     "handle_request (function) or analyze_request (waf) with their signatures; imports only the\n"
     "host functions of \"env\" with the host's signatures and WASI from wasi_snapshot_preview1.\n"
     "Prints the output's path, size, SHA-256 and kind (--json: one object).\n"
+    "A directory with a Cargo.toml is a Rust project: Debian's /usr/bin/cargo builds its cdylib\n"
+    "(--release, wasm32-wasi, offline, crates from /usr/share/cargo/registry). One with an\n"
+    "asconfig.json is an AssemblyScript project: the compiler installed with the SDK\n"
+    "(guest/sdk-as) builds its entries. Both are then checked like a C module.\n"
     "\n"
     "  -o, --output PATH  the module (default DIR/build/NAME.wasm, NAME = DIR's name)\n"
     "  --type KIND        the kind the module must be: function or waf (default: either)\n"
@@ -43,7 +47,11 @@ static const char help[] =
     "  AEGIS_CLANG         the compiler (default clang, searched in PATH)\n"
     "  AEGIS_WASI_SYSROOT  the wasi-libc sysroot (default /usr: Debian's wasi-libc)\n"
     "  AEGIS_SDK_DIR       the directory of aegis.h (default: installed next to the program,\n"
-    "                      ../share/aegis-edge/sdk, else guest/sdk of the source tree)\n"
+    "                      ../share/aegis-edge/sdk, else guest/sdk of the source tree)\n"    "  AEGIS_CARGO, AEGIS_RUSTC  Rust: cargo and rustc (default /usr/bin/cargo and\n"
+    "                      /usr/bin/rustc)\n"
+    "  AEGIS_SDK_RUST_DIR, AEGIS_SDK_AS_DIR  the Rust and AssemblyScript SDKs (default as for\n"
+    "                      aegis.h: ../share/aegis-edge/sdk-rust|sdk-as, else guest/ of the tree)\n"
+    "  AEGIS_NODE          AssemblyScript: node (default node, searched in PATH)\n"
     "\n"
     "exit status: 0 built and conforming, 1 compile error, invalid module or ABI problems,\n"
     "2 usage error, 3 toolchain missing (the message names the Debian packages)\n";
@@ -303,6 +311,18 @@ static int run(const cli_command *cmd, int argc, char **argv)
         return cli_fail(cmd, CLI_EXIT_USAGE, "--type is function or waf, not \"%s\"", o.type);
 
     char clang[AUTHOR_PATH_MAX_BYTES], sdk[AUTHOR_PATH_MAX_BYTES], output[AUTHOR_PATH_MAX_BYTES];
+    author_lang lang = author_lang_detect(o.dir);
+    if (lang != AUTHOR_LANG_C) { /* Rust or AssemblyScript (author_lang.c), then the same checks */
+        if (o.output != NULL)
+            rc = snprintf(output, sizeof output, "%s", o.output) >= (int)sizeof output
+                     ? cli_fail(cmd, CLI_EXIT_USAGE, "--output: path too long")
+                     : CLI_EXIT_OK;
+        else
+            rc = default_output(cmd, o.dir, output);
+        if (rc == CLI_EXIT_OK)
+            rc = author_lang_build(cmd, lang, o.dir, output);
+        return rc != CLI_EXIT_OK ? rc : verify(cmd, &o, output);
+    }
     const char *sysroot = getenv("AEGIS_WASI_SYSROOT");
     if (sysroot == NULL || sysroot[0] == '\0')
         sysroot = BUILD_DEFAULT_SYSROOT;

@@ -6,7 +6,7 @@
  * project directory must not exist, and it is created with mkdir, which fails if it appeared
  * meanwhile.
  */
-#include "cli/author.h"
+#include "cli/author_lang.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,11 +18,12 @@
 enum { INIT_NAME_MAX_BYTES = 64 };
 
 static const char help[] =
-    "usage: " CLI_PROGRAM " init NAME [--lang c] [--type function|waf] [--dir DIR]\n"
+    "usage: " CLI_PROGRAM " init NAME [--lang c|rust|ts] [--type function|waf] [--dir DIR]\n"
     "\n"
     "Creates the project directory DIR (default ./NAME, which must not exist) with:\n"
     "  NAME.c        the module: an edge function (handle_request) or a WAF (analyze_request)\n"
-    "  Makefile      `make` builds build/NAME.wasm with " CLI_PROGRAM " build --type TYPE\n"
+    "  Makefile      `make` builds build/NAME.wasm with " CLI_PROGRAM " build --type TYPE;\n"
+    "                `make test` runs it on request.json, `make serve` serves it locally\n"
     "  README.md     how to build, inspect and change the module\n"
     "  request.json  an example request (guest ABI v1 request JSON)\n"
     "  .gitignore    the build/ directory\n"
@@ -30,7 +31,9 @@ static const char help[] =
     "The source includes \"aegis.h\"; " CLI_PROGRAM
     " build finds the SDK itself (see its --help).\n"
     "\n"
-    "  --lang LANG   the module's language: c (the only one so far)\n"
+    "  --lang LANG   the module's language: c (default), rust (src/lib.rs, Cargo.toml and\n"
+    "                .cargo/config.toml instead of NAME.c; Debian's cargo, offline) or ts\n"
+    "                (AssemblyScript: assembly/main.ts and asconfig.json)\n"
     "  --type TYPE   function (default) or waf\n"
     "  --dir DIR     where to create the project instead of ./NAME\n"
     "\n"
@@ -110,12 +113,18 @@ static const char makefile[] =
     "# Builds build/%1$s.wasm from the .c files here with " CLI_PROGRAM " (README.md).\n"
     "AEGIS_WASM_CLI ?= " CLI_PROGRAM "\n"
     "\n"
-    ".PHONY: all inspect clean\n"
+    ".PHONY: all inspect test serve clean\n"
     "all:\n"
     "\t$(AEGIS_WASM_CLI) build --type %2$s .\n"
     "\n"
     "inspect: all\n"
     "\t$(AEGIS_WASM_CLI) inspect build/%1$s.wasm\n"
+    "\n"
+    "test: all\n"
+    "\t$(AEGIS_WASM_CLI) test --request request.json\n"
+    "\n"
+    "serve:\n"
+    "\t$(AEGIS_WASM_CLI) serve .\n"
     "\n"
     "clean:\n"
     "\trm -rf build\n";
@@ -133,11 +142,17 @@ static const char readme[] =
     "\n"
     "    make                # = " CLI_PROGRAM " build --type %2$s .\n"
     "    make inspect        # = " CLI_PROGRAM " inspect build/%1$s.wasm\n"
+    "    make test           # = " CLI_PROGRAM " test --request request.json\n"
+    "    make serve          # = " CLI_PROGRAM " serve . (http://127.0.0.1:8080/)\n"
     "\n"
     "`build` compiles with clang for wasm32-wasi, then checks the module the way a node will load\n"
     "it: exports (`memory`, `alloc`, `dealloc`, `%4$s`), host imports and their signatures. It\n"
     "prints the module's size and SHA-256. `make AEGIS_WASM_CLI=/path/to/" CLI_PROGRAM "` uses\n"
     "another copy of the tool.\n"
+    "\n"
+    "`test` runs the module on `request.json` the way a node would (same host functions and\n"
+    "limits) and prints the answer, the log lines, fuel, time and memory. `serve` runs a local\n"
+    "aegis-node with the module on `/`, rebuilds when a source file changes and reloads it.\n"
     "\n"
     "Needs the Debian packages clang, lld, wasi-libc and libclang-rt-dev-wasm32.\n"
     "See docs/AUTHORING.md and docs/ABI.md of AEGIS Edge for the whole contract.\n";
@@ -211,8 +226,9 @@ static int run(const cli_command *cmd, int argc, char **argv)
                         "\"%s\" is not a project name: 1 to %d letters, digits, '-' or '_', "
                         "starting with a letter",
                         name, INIT_NAME_MAX_BYTES);
-    if (strcmp(lang, "c") != 0)
-        return cli_fail(cmd, CLI_EXIT_USAGE, "--lang %s: only c is supported so far", lang);
+    author_lang language;
+    if (!author_lang_parse(lang, &language))
+        return cli_fail(cmd, CLI_EXIT_USAGE, "--lang is c, rust or ts, not \"%s\"", lang);
     bool waf = strcmp(type, "waf") == 0;
     if (!waf && strcmp(type, "function") != 0)
         return cli_fail(cmd, CLI_EXIT_USAGE, "--type is function or waf, not \"%s\"", type);
@@ -230,6 +246,16 @@ static int run(const cli_command *cmd, int argc, char **argv)
     }
     const char *kind = waf ? "a WAF" : "an edge function"; /* as the README says it */
     const char *entry = waf ? "analyze_request" : "handle_request";
+    if (language != AUTHOR_LANG_C) { /* the project's files in init_lang.c, the request here */
+        if ((rc = author_lang_init(cmd, language, dir, name, waf)) != CLI_EXIT_OK ||
+            (rc = write_file(cmd, dir, "request.json", request_json, name, type, kind, entry)) !=
+                CLI_EXIT_OK)
+            return rc;
+        printf("created %s project %s in %s (%s)\n  next: cd %s && make\n",
+               waf ? "WAF" : "edge function", name, dir,
+               language == AUTHOR_LANG_RUST ? "Rust" : "AssemblyScript", dir);
+        return CLI_EXIT_OK;
+    }
     char source[INIT_NAME_MAX_BYTES + 3];
     snprintf(source, sizeof source, "%s.c", name);
     if ((rc = write_file(cmd, dir, source, waf ? waf_source : function_source, name, type, kind,

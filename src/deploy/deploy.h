@@ -278,6 +278,45 @@ dep_status dep_cache_store(const char *dir, const dep_cid *cid, const uint8_t *c
  * many files were removed (optional). Leftover temporary files of interrupted writes go too. */
 dep_status dep_cache_evict(const char *dir, uint64_t max_bytes, size_t *removed, dep_error *err);
 
+/* ---- publishing: the `add` command of Kubo's RPC API (kubo.c) ---- */
+
+enum {
+    DEP_KUBO_CONNECT_TIMEOUT_MS_DEFAULT = 5000,
+    DEP_KUBO_TOTAL_TIMEOUT_MS_DEFAULT = 300000, /* an upload of 50 MB to a slow node */
+    DEP_KUBO_ANSWER_MAX_BYTES = 65536,          /* the JSON lines of one file's add */
+};
+
+typedef struct dep_kubo_options {
+    const char *api_url;   /* the RPC base, "http://127.0.0.1:5001" ("/api/v0" may be included) */
+    uint8_t cid_version;   /* 0: Kubo's default profile; 1: --cid-version 1 (raw leaves) */
+    bool pin;              /* pin=true: the node keeps the module */
+    const char *file_name; /* the multipart part's filename; NULL: "module.wasm" */
+    uint32_t connect_timeout_ms; /* 0 means the default */
+    uint32_t total_timeout_ms;
+} dep_kubo_options;
+
+typedef struct dep_kubo_result {
+    dep_cid local;      /* the CID computed here, in the same profile */
+    dep_cid remote;     /* the "Hash" the node answered */
+    uint64_t dag_bytes; /* the node's "Size" (cumulative DAG bytes); 0 when it sent none */
+    char name[256];     /* the node's "Name", control bytes replaced by '?' */
+} dep_kubo_result;
+
+/* Parses the answer of /api/v0/add (newline-delimited JSON objects; progress objects are skipped,
+ * the last object with a "Hash" names the root). A Kubo error object ({"Message", "Type":
+ * "error"}) is DEP_ERR_NETWORK with its message; no Hash, a bad CID or a bad Size is
+ * DEP_ERR_MALFORMED. name (256 bytes) and dag_bytes are optional. */
+dep_status dep_kubo_parse_add(const char *body, size_t len, dep_cid *hash, uint64_t *dag_bytes,
+                              char *name, dep_error *err);
+
+/* Publishes a file to a Kubo RPC endpoint: computes its CID locally (dep_import_profile of
+ * cid_version), then POSTs it as multipart/form-data to {api}/api/v0/add with cid-version,
+ * raw-leaves, chunker=size-262144 and pin, and compares the node's Hash with the local CID. A
+ * different Hash is DEP_ERR_HASH with both CIDs in the message (result holds both); an HTTP or
+ * transport failure is DEP_ERR_NETWORK with the node's own message when it sent one. */
+dep_status dep_kubo_add(const dep_kubo_options *opts, const uint8_t *data, size_t len,
+                        dep_kubo_result *result, dep_error *err);
+
 /* The Solana side of deployment: keys, Borsh, transactions, JSON-RPC, the route registry. */
 #include "deploy/deploy_solana.h"
 /* Route sources (file, solana), trust policy, persisted snapshots, the route differ. */

@@ -66,7 +66,7 @@ typedef enum edge_module_type {
 
 /* Per-instance limits (0 fields: the defaults of the module type). */
 typedef struct edge_limits {
-    uint64_t fuel;             /* units per call; WAF default 1,000,000; functions: none */
+    uint64_t fuel;             /* units per call; WAF default 25,000,000; functions: none */
     uint64_t deadline_ms;      /* wall clock per call; WAF 10, functions 50 */
     uint64_t max_memory_bytes; /* linear memory; WAF 10 MB, functions 50 MB */
 } edge_limits;
@@ -157,5 +157,58 @@ http_stage edge_route_stage(edge_route *route);
 http_verdict edge_route_on_request_headers(edge_route *route, http_request *req);
 http_verdict edge_route_on_request_body(edge_route *route, http_request *req, const uint8_t *body,
                                         size_t len);
+
+/* ---- one request outside any server (run.c; aegis-wasm-cli test) -----------------------------
+ * A module run on requests exactly as a node's route runs it (the same request JSON, host
+ * functions, limits, cache, result checks, on_error and 403/502 answers: the stage code above),
+ * with a private module manager and cache and an http_local_request instead of a connection.
+ */
+
+typedef struct edge_run_options {
+    edge_module_type type;
+    edge_limits limits;      /* zero fields: the type's defaults */
+    bool waf_block_on_error; /* WAF on_error: block (403) instead of allow */
+    size_t cache_max_bytes;  /* 0: EDGE_RUN_CACHE_BYTES_DEFAULT, the node's default */
+    const char *module_id;   /* the module's id in log lines (NULL: "module") */
+    const char *owner;       /* cache namespace (NULL: "local") */
+} edge_run_options;
+
+#define EDGE_RUN_CACHE_BYTES_DEFAULT (64u * 1024 * 1024)
+
+/* What one request did. Strings are malloc'd and NUL-terminated (freed by
+ * edge_run_result_clear). */
+typedef struct edge_run_result {
+    int status;         /* the answer's status; 0: the request goes on to the origin */
+    char *content_type; /* of the answer; NULL without one */
+    char *body;         /* of the answer ("" without one) */
+    size_t body_len;
+    size_t header_count; /* response headers the route set (on the answer or the origin's) */
+    char **header_names, **header_values;
+    size_t log_count; /* the edge's log lines during the request (module_log, ...), in order */
+    char **log_lines;
+    int fail_kind;         /* -1, or why the module failed (trap, bad result, instantiate) */
+    const char *fail_name; /* "unreachable", "out of fuel", "bad result", ...; NULL when none */
+    char fail_message[320];
+    char *request_json;      /* the request JSON the module received */
+    uint64_t fuel;           /* units used by alloc and the entry point */
+    uint64_t call_us;        /* wall time of the module's calls */
+    uint64_t instantiate_us; /* creating the instance (first request only; 0 after) */
+    uint64_t memory_bytes;   /* linear memory after the call: its peak, memory never shrinks */
+} edge_run_result;
+
+typedef struct edge_run edge_run;
+
+/* Loads the module (as edge_modules_load does: a module the node would refuse is refused here
+ * with the same message) and builds a one-module route. NULL with err on failure. */
+edge_run *edge_run_new(const uint8_t *module, size_t len, const edge_run_options *opt, char *err,
+                       size_t errlen);
+/* Runs one request (head as http_request_local_new checks it, body of body_len bytes). Requests
+ * run in turn share the cache and reuse the instance, reset between requests as on a node.
+ * Returns 0 with *out filled (a failing module is a result, fail_kind >= 0), or -1 with err
+ * when the request itself is malformed or memory ran out. */
+int edge_run_request(edge_run *run, const http_local_request *head, const uint8_t *body,
+                     size_t body_len, edge_run_result *out, char *err, size_t errlen);
+void edge_run_result_clear(edge_run_result *r);
+void edge_run_free(edge_run *run);
 
 #endif

@@ -134,6 +134,11 @@ typedef struct edge_slot {
 int edge_slot_run(edge_slot *s, edge_call *call, const char *json, size_t json_len,
                   const char **out, size_t *out_len, eng_error *err);
 void edge_slot_destroy(edge_slot *s);
+/* Makes s->inst a clean instance of the current version (created, initialised and snapshotted
+ * on first use or after a reload, else restored); false with err filled on failure. */
+bool edge_slot_prepare(edge_slot *s, eng_error *err);
+/* The slot of a route's WAF (type WAF, i ignored; NULL without one) or of its i-th function. */
+edge_slot *edge_route_slot(edge_route *route, edge_module_type type, size_t i);
 
 /* Checks the exports of the ABI for a module type; false with a message when one is missing. */
 bool edge_check_exports(const eng_module *m, edge_module_type type, char *err, size_t errlen);

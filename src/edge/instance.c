@@ -111,8 +111,7 @@ void edge_slot_destroy(edge_slot *s)
     s->version = NULL;
 }
 
-/* Makes s->inst a clean instance of the current version; false with err filled on failure. */
-static bool prepare(edge_slot *s, eng_error *err)
+bool edge_slot_prepare(edge_slot *s, eng_error *err)
 {
     edge_version *v = edge_entry_acquire(s->mods, s->entry);
     if (v == NULL) {
@@ -208,7 +207,7 @@ int edge_slot_run(edge_slot *s, edge_call *call, const char *json, size_t json_l
     uint64_t t0 = now_us(), fuel = 0;
     memset(err, 0, sizeof *err);
     int kind;
-    if (!prepare(s, err)) {
+    if (!edge_slot_prepare(s, err)) {
         kind = EDGE_FAIL_INSTANTIATE;
     } else {
         s->dirty = true;

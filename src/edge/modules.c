@@ -39,7 +39,9 @@ edge_limits edge_limits_resolve(edge_module_type type, const edge_limits *over)
 {
     edge_limits l;
     if (type == EDGE_MODULE_WAF)
-        l = (edge_limits){.fuel = 1000000, .deadline_ms = 10, .max_memory_bytes = 10000000};
+        /* fuel: what the WAF needs to inspect its default max_inspect_bytes (64 KiB) of
+         * prose-like values, with margin (docs/WAF.md, "Limits") */
+        l = (edge_limits){.fuel = 25000000, .deadline_ms = 10, .max_memory_bytes = 10000000};
     else
         l = (edge_limits){.fuel = 0, .deadline_ms = 50, .max_memory_bytes = 50000000};
     if (over != NULL) {

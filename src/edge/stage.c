@@ -101,6 +101,13 @@ void edge_route_free(edge_route *r)
     free(r);
 }
 
+edge_slot *edge_route_slot(edge_route *r, edge_module_type type, size_t i)
+{
+    if (type == EDGE_MODULE_WAF)
+        return r->waf.entry != NULL ? &r->waf : NULL;
+    return i < r->fn_count ? &r->fns[i] : NULL;
+}
+
 static bool wants_json(http_request *req)
 {
     const char *accept = http_request_header(req, "accept");

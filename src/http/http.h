@@ -278,4 +278,33 @@ void http_server_free(http_server *srv);
 /* Reason phrase of a status code ("Not Found"), "Unknown" for codes it does not know. */
 const char *http_status_reason(int status);
 
+/* ---- a request outside any connection (local.c) ---------------------------------------------- */
+
+/* What the stages need to run on one request that no client sent (aegis-wasm-cli test): strings
+ * are copied; headers as they would arrive (a Host among them); content_length the body's
+ * length (0 without a body); limits NULL for the defaults; request_id used unless the headers
+ * carry a valid X-Request-Id. */
+typedef struct http_local_request {
+    const char *method, *target, *client_ip, *request_id;
+    const http_header *headers;
+    size_t header_count;
+    int64_t content_length;
+    const http_limits *limits;
+} http_local_request;
+
+/* A request with the checks of a parsed head applied (method, origin-form target, header names
+ * and values, one valid Host, Content-Length matching, limits). NULL with the first broken rule
+ * in err. Stages run on it directly; free it with http_request_local_free. */
+http_request *http_request_local_new(const http_local_request *spec, char *err, size_t errlen);
+void http_request_local_free(http_request *req);
+
+/* The answer a stage made with http_request_respond: its status (0: none, the request would go
+ * on to the upstream), content type and body (NULL / 0 when none). */
+int http_request_answer(const http_request *req, const char **content_type, const void **body,
+                        size_t *len);
+
+/* The i-th response header set by the stages (removals skipped); false past the last. */
+bool http_request_response_edit(const http_request *req, size_t i, const char **name,
+                                const char **value);
+
 #endif

@@ -265,6 +265,9 @@ uint64_t http_now_us(void);
 void request_reset(http_conn *c);
 void request_begin(http_conn *c);
 bool request_check_head(http_conn *c, int *status, const char **why);
+/* A Host value the server accepts; an X-Request-Id it keeps (else it makes one). */
+bool request_host_ok(const char *h);
+bool request_id_ok(const char *v);
 http_verdict request_run_head_stages(http_request *r);
 http_verdict request_run_body_stages(http_request *r);
 void request_run_response_stages(http_request *r);

@@ -37,7 +37,7 @@ void request_reset(http_conn *c)
     c->fail_why = NULL;
 }
 
-static bool host_ok(const char *h)
+bool request_host_ok(const char *h)
 {
     if (*h == '\0')
         return false;
@@ -48,7 +48,7 @@ static bool host_ok(const char *h)
     return true;
 }
 
-static bool request_id_ok(const char *v)
+bool request_id_ok(const char *v)
 {
     size_t n = strlen(v);
     if (n == 0 || n > HTTP_REQUEST_ID_MAX_BYTES)
@@ -116,7 +116,7 @@ bool request_check_head(http_conn *c, int *status, const char **why)
     }
     int hosts = hdr_count(h->hdrs, h->n, "host");
     r->host = hdr_find(h->hdrs, h->n, "host");
-    if (hosts > 1 || (hosts == 0 && r->minor == 1) || (hosts == 1 && !host_ok(r->host))) {
+    if (hosts > 1 || (hosts == 0 && r->minor == 1) || (hosts == 1 && !request_host_ok(r->host))) {
         *why = hosts == 0 ? "bad_request: missing Host" : "bad_request: invalid Host";
         return false;
     }

@@ -8,6 +8,8 @@
  * unless the config says otherwise.
  */
 #include "node/internal.h"
+#include "node/module_cid.h"
+#include "node/routes.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,7 @@ struct node_admin_server {
     node_metrics *metrics;
     node_gen *const *current;
     node_edge *edge;
+    node_follow *follow; /* NULL: no route source */
 };
 
 static http_verdict answer(http_request *req, int status, const char *type, const char *body)
@@ -29,21 +32,35 @@ static http_verdict answer(http_request *req, int status, const char *type, cons
 /* Concatenates the node's metrics with the edge's (caller frees); NULL when out of memory. */
 static char *all_metrics(node_admin_server *a)
 {
-    char *parts[3] = {node_metrics_render(a->metrics),
+    char *parts[4] = {node_metrics_render(a->metrics),
                       edge_modules_render_prometheus(node_edge_modules(a->edge)),
-                      edge_cache_render_prometheus(node_edge_cache(a->edge))};
+                      edge_cache_render_prometheus(node_edge_cache(a->edge)),
+                      node_cid_render_prometheus(node_edge_cid_loader(a->edge))};
     char *out = NULL;
-    if (parts[0] != NULL && parts[1] != NULL && parts[2] != NULL) {
+    if (parts[0] != NULL && parts[1] != NULL && parts[2] != NULL && parts[3] != NULL) {
         size_t l0 = strlen(parts[0]), l1 = strlen(parts[1]), l2 = strlen(parts[2]);
-        out = malloc(l0 + l1 + l2 + 1);
+        size_t l3 = strlen(parts[3]);
+        out = malloc(l0 + l1 + l2 + l3 + 1);
         if (out != NULL) {
             memcpy(out, parts[0], l0);
             memcpy(out + l0, parts[1], l1);
-            memcpy(out + l0 + l1, parts[2], l2 + 1);
+            memcpy(out + l0 + l1, parts[2], l2);
+            memcpy(out + l0 + l1 + l2, parts[3], l3 + 1);
         }
     }
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 4; i++)
         free(parts[i]);
+    if (out != NULL && a->follow != NULL) {
+        char *more = node_follow_render_prometheus(a->follow);
+        size_t l0 = strlen(out), l1 = more != NULL ? strlen(more) : 0;
+        char *both = more != NULL ? realloc(out, l0 + l1 + 1) : NULL;
+        if (both != NULL)
+            memcpy(both + l0, more, l1 + 1);
+        else
+            free(out);
+        out = both;
+        free(more);
+    }
     return out;
 }
 
@@ -86,10 +103,11 @@ static http_verdict admin_stage(http_request *req, void *ud)
         }
         return reload_modules(a, req, query);
     }
-    if (!IS("/healthz") && !IS("/metrics") && !IS("/config") && !IS("/modules"))
-        return answer(req, 404, "text/plain; charset=utf-8",
-                      "not found: the admin API serves /healthz, /metrics, /config, /modules "
-                      "and POST /modules/reload\n");
+    if (!IS("/healthz") && !IS("/metrics") && !IS("/config") && !IS("/modules") && !IS("/routes"))
+        return answer(
+            req, 404, "text/plain; charset=utf-8",
+            "not found: the admin API serves /healthz, /metrics, /config, /modules, /routes "
+            "and POST /modules/reload\n");
     if (!get) {
         http_request_set_response_header(req, "Allow", "GET, HEAD");
         return answer(req, 405, "text/plain; charset=utf-8", "method not allowed\n");
@@ -101,8 +119,14 @@ static http_verdict admin_stage(http_request *req, void *ud)
     if (IS("/metrics")) {
         text = all_metrics(a);
         type = "text/plain; version=0.0.4";
+    } else if (IS("/routes")) {
+        text = a->follow != NULL ? node_follow_render_json(a->follow)
+                                 : strdup("{\"source\":null,\"routes\":[]}\n");
+        type = "application/json";
     } else if (IS("/modules")) {
-        text = edge_modules_render_json(node_edge_modules(a->edge));
+        char *list = edge_modules_render_json(node_edge_modules(a->edge));
+        text = list != NULL ? node_cid_modules_json(node_edge_cid_loader(a->edge), list) : NULL;
+        free(list);
         type = "application/json";
     } else {
         text = node_config_format((*a->current)->cfg);
@@ -137,6 +161,11 @@ node_admin_server *node_admin_new(uv_loop_t *loop, const node_addr *addr, node_m
         return NULL;
     }
     return a;
+}
+
+void node_admin_set_follow(node_admin_server *a, node_follow *follow)
+{
+    a->follow = follow;
 }
 
 void node_admin_shutdown(node_admin_server *a)

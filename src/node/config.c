@@ -609,6 +609,8 @@ static void set_defaults(node_config *cfg)
     strcpy(cfg->access_log.path, "stderr");
     node_addr_parse("127.0.0.1:8081", &cfg->demo_origin_listen, NULL);
     cfg->cache_max_bytes = NODE_DEFAULT_CACHE_BYTES;
+    cw_route_source_defaults(cfg);
+    cw_ipfs_defaults(cfg);
 }
 
 static bool is_loopback(const node_addr *a)
@@ -646,6 +648,8 @@ static bool validate(walker *w)
                                j);
         }
     }
+    if (!cw_route_source_validate(w))
+        return false;
     if (cfg->admin.enabled) {
         if (!cfg->admin.allow_non_loopback && !is_loopback(&cfg->admin.listen))
             return cw_fail(w, w->admin_listen_mark, "admin.listen",
@@ -680,7 +684,10 @@ static bool walk_document(walker *w, yaml_node_t *root)
                                     {"limits", k_limits},
                                     {"timeouts", k_timeouts},
                                     {"access_log", k_access_log},
-                                    {"cache", cw_cache}};
+                                    {"cache", cw_cache},
+                                    {"route_source", cw_route_source},
+                                    {"state_dir", cw_state_dir},
+                                    {"ipfs", cw_ipfs}};
     if (!cw_walk_mapping(w, root, "", h, sizeof h / sizeof h[0], w->cfg))
         return false;
     return validate(w);

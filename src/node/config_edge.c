@@ -7,12 +7,18 @@
  * file (the embedded default, which has no file, against the executable's directory), so a config
  * means the same thing whatever the working directory. Limits get the defaults of their module
  * type (edge_limits_resolve) here, so the effective config shows the values that apply.
+ *
+ * A module may instead be named by its IPFS CID (`cid`): its id is then the CID in canonical form,
+ * checked here with the deploy component's parser so that a bad CID is a line:col error, and the
+ * top-level `state_dir` and `ipfs` say where such modules are cached and fetched from.
  */
 #include "edge/edge.h"
 #include "node/config_walk.h"
+#include "node/module_cid.h"
 
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -125,13 +131,76 @@ static bool add_module(walker *w, const yaml_node_t *v, const char *path, bool w
     return true;
 }
 
+static bool one_module(walker *w, const yaml_node_t *v, const char *path)
+{
+    return cw_fail(w, cw_mark_of(v), path, "give either 'module' (a file) or 'cid', not both");
+}
+
+/* Registers the module a `cid` key names: its id is the CID in canonical form, so two routes
+ * naming one CID (in any of its spellings) share one module. */
+static bool add_cid_module(walker *w, const yaml_node_t *v, const char *path, bool waf,
+                           size_t *index)
+{
+    node_config *cfg = w->cfg;
+    const char *text;
+    if (!cw_scalar_text(w, v, path, &text))
+        return false;
+    char id[NODE_MAX_NAME_BYTES];
+    char why[NODE_ERR_BYTES];
+    if (!node_cid_module_id(text, id, why))
+        return cw_fail(w, cw_mark_of(v), path, "%s", why);
+    for (size_t i = 0; i < cfg->module_count; i++) {
+        if (strcmp(cfg->modules[i].id, id) != 0)
+            continue;
+        if (cfg->modules[i].cid[0] == '\0')
+            return cw_fail(w, cw_mark_of(v), path,
+                           "the module file at %s has the id '%s', which is this CID; rename the "
+                           "file",
+                           cfg->modules[i].where, id);
+        if (cfg->modules[i].waf != waf)
+            return cw_fail(w, cw_mark_of(v), path, "CID %s is used as a %s at %s", id,
+                           cfg->modules[i].waf ? "WAF" : "function", cfg->modules[i].where);
+        *index = i;
+        return true;
+    }
+    if (cfg->module_count == NODE_MAX_MODULES)
+        return cw_fail(w, cw_mark_of(v), path, "more than %d modules", NODE_MAX_MODULES);
+    node_module *m = &cfg->modules[cfg->module_count];
+    memset(m, 0, sizeof *m);
+    snprintf(m->id, sizeof m->id, "%s", id);
+    snprintf(m->cid, sizeof m->cid, "%s", id);
+    m->waf = waf;
+    mark at = cw_mark_of(v);
+    snprintf(m->where, sizeof m->where, "%zu:%zu: %.60s", at.line, at.column, path);
+    *index = cfg->module_count++;
+    return true;
+}
+
+static bool k_waf_cid(walker *w, const yaml_node_t *v, const char *path, void *t)
+{
+    if (((node_module_use *)t)->module != SIZE_MAX)
+        return one_module(w, v, path);
+    return add_cid_module(w, v, path, true, &((node_module_use *)t)->module);
+}
+
+static bool k_fn_cid(walker *w, const yaml_node_t *v, const char *path, void *t)
+{
+    if (((node_module_use *)t)->module != SIZE_MAX)
+        return one_module(w, v, path);
+    return add_cid_module(w, v, path, false, &((node_module_use *)t)->module);
+}
+
 static bool k_waf_module(walker *w, const yaml_node_t *v, const char *path, void *t)
 {
+    if (((node_module_use *)t)->module != SIZE_MAX)
+        return one_module(w, v, path);
     return add_module(w, v, path, true, &((node_module_use *)t)->module);
 }
 
 static bool k_fn_module(walker *w, const yaml_node_t *v, const char *path, void *t)
 {
+    if (((node_module_use *)t)->module != SIZE_MAX)
+        return one_module(w, v, path);
     return add_module(w, v, path, false, &((node_module_use *)t)->module);
 }
 
@@ -189,14 +258,13 @@ static bool k_owner(walker *w, const yaml_node_t *v, const char *path, void *t)
 static bool walk_use(walker *w, const yaml_node_t *v, const char *path, bool waf,
                      node_module_use *u)
 {
-    static const key_handler waf_keys[] = {{"module", k_waf_module},
-                                           {"on_error", k_on_error},
-                                           {"fuel", k_waf_fuel},
-                                           {"deadline_ms", k_deadline},
-                                           {"memory_mb", k_memory}};
-    static const key_handler fn_keys[] = {{"module", k_fn_module},     {"fuel", k_fn_fuel},
-                                          {"deadline_ms", k_deadline}, {"memory_mb", k_memory},
-                                          {"owner", k_owner},          {"tenant", k_owner}};
+    static const key_handler waf_keys[] = {{"module", k_waf_module},    {"cid", k_waf_cid},
+                                           {"on_error", k_on_error},    {"fuel", k_waf_fuel},
+                                           {"deadline_ms", k_deadline}, {"memory_mb", k_memory}};
+    static const key_handler fn_keys[] = {{"module", k_fn_module}, {"cid", k_fn_cid},
+                                          {"fuel", k_fn_fuel},     {"deadline_ms", k_deadline},
+                                          {"memory_mb", k_memory}, {"owner", k_owner},
+                                          {"tenant", k_owner}};
     edge_limits d = edge_limits_resolve(waf ? EDGE_MODULE_WAF : EDGE_MODULE_FUNCTION, NULL);
     memset(u, 0, sizeof *u);
     u->module = SIZE_MAX;
@@ -208,7 +276,7 @@ static bool walk_use(walker *w, const yaml_node_t *v, const char *path, bool waf
     if (!ok)
         return false;
     if (u->module == SIZE_MAX)
-        return cw_fail(w, cw_mark_of(v), path, "missing key 'module'");
+        return cw_fail(w, cw_mark_of(v), path, "missing key 'module' (a file) or 'cid'");
     return true;
 }
 
@@ -253,4 +321,198 @@ bool cw_cache(walker *w, const yaml_node_t *v, const char *path, void *t)
 {
     static const key_handler h[] = {{"max_bytes", k_cache_max_bytes}};
     return cw_walk_mapping(w, v, path, h, sizeof h / sizeof h[0], t);
+}
+
+/* ---- state_dir and ipfs -------------------------------------------------------------------- */
+
+enum {
+    MAX_TIMEOUT_MS = 600000,
+    MAX_MODULE_MB = 4096,
+    MAX_DISK_CACHE_MB = 1 << 24, /* 16 TB */
+    DEFAULT_DISK_CACHE_MB = 1024,
+    DEFAULT_WAF_MODULE_MB = 10, /* ARCHITECTURE.md: the module-size caps */
+    DEFAULT_FUNCTION_MODULE_MB = 50,
+};
+
+/* The default state directory: systemd's $STATE_DIRECTORY (its first entry), else
+ * /var/lib/aegis-node for root, else $XDG_STATE_HOME/aegis-node or ~/.local/state/aegis-node. */
+static void default_state_dir(char *out, size_t cap)
+{
+    const char *sd = getenv("STATE_DIRECTORY");
+    if (sd != NULL && sd[0] == '/') {
+        snprintf(out, cap, "%.*s", (int)strcspn(sd, ":"), sd);
+        return;
+    }
+    if (geteuid() == 0) {
+        snprintf(out, cap, "/var/lib/aegis-node");
+        return;
+    }
+    const char *xdg = getenv("XDG_STATE_HOME");
+    if (xdg != NULL && xdg[0] == '/') {
+        snprintf(out, cap, "%.900s/aegis-node", xdg);
+        return;
+    }
+    const char *home = getenv("HOME");
+    if (home != NULL && home[0] == '/') {
+        snprintf(out, cap, "%.900s/.local/state/aegis-node", home);
+        return;
+    }
+    snprintf(out, cap, "/tmp/aegis-node-%lu", (unsigned long)geteuid());
+}
+
+void cw_ipfs_defaults(node_config *cfg)
+{
+    default_state_dir(cfg->state_dir, sizeof cfg->state_dir);
+    node_ipfs *p = &cfg->ipfs;
+    memset(p, 0, sizeof *p);
+    p->connect_timeout_ms = 2000;
+    p->total_timeout_ms = 30000;
+    p->stall_timeout_ms = 5000;
+    p->cache_max_bytes = (uint64_t)DEFAULT_DISK_CACHE_MB * MB;
+    p->max_waf_module_bytes = (uint64_t)DEFAULT_WAF_MODULE_MB * MB;
+    p->max_function_module_bytes = (uint64_t)DEFAULT_FUNCTION_MODULE_MB * MB;
+}
+
+bool cw_state_dir(walker *w, const yaml_node_t *v, const char *path, void *t)
+{
+    node_config *cfg = t;
+    char written[NODE_MAX_MODULE_PATH_BYTES];
+    if (!cw_read_string(w, v, path, written, sizeof written))
+        return false;
+    if (written[0] == '\0')
+        return cw_fail(w, cw_mark_of(v), path, "empty directory name");
+    for (const char *p = written; *p != '\0'; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            return cw_fail(w, cw_mark_of(v), path, "control character in a directory name");
+    char dir[NODE_MAX_MODULE_PATH_BYTES];
+    if (written[0] == '/')
+        dir[0] = '\0';
+    else if (!base_dir(w->source, dir, sizeof dir))
+        return cw_fail(w, cw_mark_of(v), path, "the config's directory name is too long");
+    int n = snprintf(cfg->state_dir, sizeof cfg->state_dir, "%s%s", dir, written);
+    if (n < 0 || (size_t)n >= sizeof cfg->state_dir)
+        return cw_fail(w, cw_mark_of(v), path, "longer than %d bytes",
+                       NODE_MAX_MODULE_PATH_BYTES - 1);
+    while (n > 1 && cfg->state_dir[n - 1] == '/')
+        cfg->state_dir[--n] = '\0';
+    return true;
+}
+
+/* A gateway base URL: http(s)://host[:port][/prefix], printable, without query or fragment. The
+ * trailing '/' is dropped, since the fetcher appends "/ipfs/<cid>". */
+static bool read_gateway(walker *w, const yaml_node_t *v, const char *path, char *out, size_t cap)
+{
+    if (!cw_read_string(w, v, path, out, cap))
+        return false;
+    size_t scheme = strncmp(out, "http://", 7) == 0 ? 7 : strncmp(out, "https://", 8) == 0 ? 8 : 0;
+    if (scheme == 0)
+        return cw_fail(w, cw_mark_of(v), path, "a gateway URL starts with http:// or https://");
+    for (const char *p = out; *p != '\0'; p++)
+        if (*p <= ' ' || *p > '~' || *p == '?' || *p == '#' || *p == '\\' || *p == '"')
+            return cw_fail(w, cw_mark_of(v), path,
+                           "a gateway URL is printable ASCII without spaces, '?', '#', '\\' or "
+                           "quotes");
+    size_t host = strcspn(out + scheme, "/");
+    if (host == 0 || out[scheme] == ':' || out[scheme] == '@' || memchr(out + scheme, '@', host))
+        return cw_fail(w, cw_mark_of(v), path, "a gateway URL needs a host (and no user info)");
+    size_t n = strlen(out);
+    while (n > scheme + host && out[n - 1] == '/')
+        out[--n] = '\0';
+    return true;
+}
+
+static bool k_gateways(walker *w, const yaml_node_t *v, const char *path, void *t)
+{
+    node_ipfs *p = t;
+    if (!cw_expect_type(w, v, YAML_SEQUENCE_NODE, path))
+        return false;
+    p->gateway_count = 0;
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+         it++) {
+        char sub[PATH_BYTES];
+        snprintf(sub, sizeof sub, "%s[%zu]", path, p->gateway_count);
+        yaml_node_t *item = yaml_document_get_node(w->doc, *it);
+        if (item == NULL)
+            return cw_fail(w, cw_mark_of(v), sub, "malformed list");
+        if (p->gateway_count == NODE_MAX_GATEWAYS)
+            return cw_fail(w, cw_mark_of(item), sub, "more than %d gateways", NODE_MAX_GATEWAYS);
+        if (!read_gateway(w, item, sub, p->gateways[p->gateway_count], NODE_MAX_URL_BYTES))
+            return false;
+        p->gateway_count++;
+    }
+    return true;
+}
+
+static bool read_ms(walker *w, const yaml_node_t *v, const char *path, uint32_t *out)
+{
+    uint64_t ms;
+    if (!cw_read_u64(w, v, path, 1, MAX_TIMEOUT_MS, &ms))
+        return false;
+    *out = (uint32_t)ms;
+    return true;
+}
+
+static bool k_connect_timeout(walker *w, const yaml_node_t *v, const char *path, void *t)
+{
+    return read_ms(w, v, path, &((node_ipfs *)t)->connect_timeout_ms);
+}
+
+static bool k_total_timeout(walker *w, const yaml_node_t *v, const char *path, void *t)
+{
+    return read_ms(w, v, path, &((node_ipfs *)t)->total_timeout_ms);
+}
+
+static bool k_stall_timeout(walker *w, const yaml_node_t *v, const char *path, void *t)
+{
+    return read_ms(w, v, path, &((node_ipfs *)t)->stall_timeout_ms);
+}
+
+static bool read_mb(walker *w, const yaml_node_t *v, const char *path, uint64_t max, uint64_t *out)
+{
+    uint64_t mb;
+    if (!cw_read_u64(w, v, path, 1, max, &mb))
+        return false;
+    *out = mb * MB;
+    return true;
+}
+
+static bool k_disk_cache(walker *w, const yaml_node_t *v, const char *path, void *t)
+{
+    return read_mb(w, v, path, MAX_DISK_CACHE_MB, &((node_ipfs *)t)->cache_max_bytes);
+}
+
+static bool k_max_waf(walker *w, const yaml_node_t *v, const char *path, void *t)
+{
+    return read_mb(w, v, path, MAX_MODULE_MB, &((node_ipfs *)t)->max_waf_module_bytes);
+}
+
+static bool k_max_fn(walker *w, const yaml_node_t *v, const char *path, void *t)
+{
+    return read_mb(w, v, path, MAX_MODULE_MB, &((node_ipfs *)t)->max_function_module_bytes);
+}
+
+static bool k_gateway_listen(walker *w, const yaml_node_t *v, const char *path, void *t)
+{
+    node_ipfs *p = t;
+    const char *s;
+    if (!cw_scalar_text(w, v, path, &s))
+        return false;
+    char why[NODE_ERR_BYTES];
+    if (!node_addr_parse(s, &p->gateway_listen, why))
+        return cw_fail(w, cw_mark_of(v), path, "%s", why);
+    p->gateway_listen_enabled = true;
+    return true;
+}
+
+bool cw_ipfs(walker *w, const yaml_node_t *v, const char *path, void *t)
+{
+    static const key_handler h[] = {{"gateways", k_gateways},
+                                    {"connect_timeout_ms", k_connect_timeout},
+                                    {"total_timeout_ms", k_total_timeout},
+                                    {"stall_timeout_ms", k_stall_timeout},
+                                    {"cache_max_mb", k_disk_cache},
+                                    {"max_waf_module_mb", k_max_waf},
+                                    {"max_function_module_mb", k_max_fn},
+                                    {"gateway_listen", k_gateway_listen}};
+    return cw_walk_mapping(w, v, path, h, sizeof h / sizeof h[0], &((node_config *)t)->ipfs);
 }

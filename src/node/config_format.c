@@ -76,11 +76,43 @@ static void put_limits(strbuf *b, const node_module_use *u, const char *indent)
         (unsigned long long)(u->memory_bytes / 1000000));
 }
 
+/* "module: <path>" for a module file, "cid: <cid>" for a module named by its CID. */
+static void put_module(strbuf *b, const node_module *m, const char *lead)
+{
+    put(b, "%s%s: ", lead, m->cid[0] != '\0' ? "cid" : "module");
+    put_quoted(b, m->cid[0] != '\0' ? m->cid : m->path);
+}
+
+/* state_dir and the ipfs section, with their effective values. */
+static void put_ipfs(strbuf *b, const node_config *cfg)
+{
+    const node_ipfs *p = &cfg->ipfs;
+    put(b, "state_dir: ");
+    put_quoted(b, cfg->state_dir);
+    put(b, p->gateway_count > 0 ? "\nipfs:\n  gateways:\n" : "\nipfs:\n  gateways: []\n");
+    for (size_t i = 0; i < p->gateway_count; i++) {
+        put(b, "    - ");
+        put_quoted(b, p->gateways[i]);
+        put(b, "\n");
+    }
+    put(b,
+        "  connect_timeout_ms: %u\n  total_timeout_ms: %u\n  stall_timeout_ms: %u\n"
+        "  cache_max_mb: %llu\n  max_waf_module_mb: %llu\n  max_function_module_mb: %llu\n",
+        p->connect_timeout_ms, p->total_timeout_ms, p->stall_timeout_ms,
+        (unsigned long long)(p->cache_max_bytes / 1000000),
+        (unsigned long long)(p->max_waf_module_bytes / 1000000),
+        (unsigned long long)(p->max_function_module_bytes / 1000000));
+    if (p->gateway_listen_enabled) {
+        put(b, "  gateway_listen: ");
+        put_addr(b, &p->gateway_listen);
+        put(b, "\n");
+    }
+}
+
 static void put_uses(strbuf *b, const node_config *cfg, const node_route *r)
 {
     if (r->has_waf) {
-        put(b, "    waf:\n      module: ");
-        put_quoted(b, cfg->modules[r->waf.module].path);
+        put_module(b, &cfg->modules[r->waf.module], "    waf:\n      ");
         put(b, "\n      on_error: %s\n", r->waf.block_on_error ? "block" : "allow");
         put_limits(b, &r->waf, "      ");
     }
@@ -88,13 +120,49 @@ static void put_uses(strbuf *b, const node_config *cfg, const node_route *r)
         put(b, "    functions:\n");
     for (size_t f = 0; f < r->function_count; f++) {
         const node_module_use *u = &r->functions[f];
-        put(b, "      - module: ");
-        put_quoted(b, cfg->modules[u->module].path);
+        put_module(b, &cfg->modules[u->module], "      - ");
         put(b, "\n        owner: ");
         put_quoted(b, u->owner);
         put(b, "\n");
         put_limits(b, u, "        ");
     }
+}
+
+/* The route_source section (absent when there is none), with its effective values. */
+static void put_route_source(strbuf *b, const node_route_source *rs)
+{
+    if (rs->type == NODE_SOURCE_NONE)
+        return;
+    put(b, "route_source:\n  type: %s\n", rs->type == NODE_SOURCE_FILE ? "file" : "solana");
+    if (rs->type == NODE_SOURCE_FILE) {
+        put(b, "  path: ");
+        put_quoted(b, rs->path);
+        put(b, "\n");
+    } else {
+        put(b, "  rpc_url: ");
+        put_quoted(b, rs->rpc_url);
+        put(b, "\n");
+        if (rs->program_id[0] != '\0')
+            put(b, "  program_id: %s\n", rs->program_id);
+        put(b, "  poll_interval_ms: %u\n", rs->poll_interval_ms);
+        if (rs->state_file[0] != '\0') {
+            put(b, "  state_file: ");
+            put_quoted(b, rs->state_file);
+            put(b, "\n");
+        }
+        put(b, rs->trust_count > 0 ? "  trust:\n" : "  trust: {}\n");
+        for (size_t i = 0; i < rs->trust_count; i++) {
+            put(b, "    ");
+            put_quoted(b, rs->trust[i].domain);
+            put(b, ": [");
+            for (size_t k = 0; k < rs->trust[i].authority_count; k++)
+                put(b, "%s%s", k ? ", " : "", rs->trust[i].authorities[k]);
+            put(b, "]\n");
+        }
+        put(b, "  serve_unlisted_domains: %s\n", rs->serve_unlisted_domains ? "true" : "false");
+    }
+    if (rs->upstream[0] != '\0')
+        put(b, "  upstream: %s\n", rs->upstream);
 }
 
 char *node_config_format(const node_config *cfg)
@@ -156,6 +224,8 @@ char *node_config_format(const node_config *cfg)
         cfg->access_log.format == NODE_LOG_JSON ? "json" : "kv");
     put_quoted(&b, cfg->access_log.path);
     put(&b, "\ncache:\n  max_bytes: %llu\n", (unsigned long long)cfg->cache_max_bytes);
+    put_route_source(&b, &cfg->route_source);
+    put_ipfs(&b, cfg);
     if (b.oom) {
         free(b.buf);
         return NULL;

@@ -28,6 +28,7 @@ typedef struct {
     mark route_upstream_mark[NODE_MAX_ROUTES];
     mark admin_listen_mark; /* line 0: admin.listen not written, the default applies */
     mark listener_mark[NODE_MAX_LISTENERS];
+    mark source_upstream_mark; /* route_source.upstream */
 } walker;
 
 typedef bool (*key_fn)(walker *w, const yaml_node_t *value, const char *path, void *target);
@@ -57,5 +58,16 @@ bool cw_route_waf(walker *w, const yaml_node_t *v, const char *path, void *targe
 bool cw_route_functions(walker *w, const yaml_node_t *v, const char *path, void *target);
 /* The top-level key `cache`; target is the node_config. */
 bool cw_cache(walker *w, const yaml_node_t *v, const char *path, void *target);
+/* The top-level keys `state_dir` and `ipfs` (src/node/config_edge.c); target is the node_config.
+ * cw_ipfs_defaults sets their defaults (state_dir from the environment, see docs/CONFIG.md). */
+bool cw_state_dir(walker *w, const yaml_node_t *v, const char *path, void *target);
+bool cw_ipfs(walker *w, const yaml_node_t *v, const char *path, void *target);
+void cw_ipfs_defaults(node_config *cfg);
+/* The top-level key `route_source` (src/node/source_config.c); target is the node_config. Its
+ * defaults are set by cw_route_source_defaults, and its upstream reference is checked by
+ * cw_route_source_validate once the whole document is read. */
+bool cw_route_source(walker *w, const yaml_node_t *v, const char *path, void *target);
+void cw_route_source_defaults(node_config *cfg);
+bool cw_route_source_validate(walker *w);
 
 #endif

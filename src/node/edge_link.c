@@ -5,9 +5,12 @@
  * configuration the workers build their edge_route from. Modules are keyed by the id the config
  * gave them (node_module.id); a new version of a module already serving that fails to load
  * leaves the old one serving, while a module the node has never loaded must load for the config
- * to be accepted (a route without its WAF must not come up unprotected).
+ * to be accepted (a route without its WAF must not come up unprotected). Modules named by CIDs
+ * are loaded through the loader of cid_load.c, off the loop: a config's load ensures them all and
+ * loads its files once the last one has reported (node_edge_load_async); at start the loop is
+ * run until then.
  */
-#include "node/internal.h"
+#include "node/module_cid.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +34,8 @@ struct node_edge {
     edge_cache *cache;
     edge_watch *watch;
     uv_loop_t *loop; /* NULL: no file watch (--check-config) */
+    node_cid_loader *cids;
+    node_gateway *gateway; /* ipfs.gateway_listen; NULL when off */
     known_id known[MAX_KNOWN_IDS];
     size_t known_count;
 };
@@ -106,6 +111,18 @@ node_edge *node_edge_new(const node_config *cfg, uv_loop_t *loop, char *err)
         node_edge_free(e);
         return NULL;
     }
+    if ((e->cids = node_cid_loader_new(loop, e->mods, err)) == NULL) {
+        node_edge_free(e);
+        return NULL;
+    }
+    node_cid_loader_configure(e->cids, cfg);
+    if (loop != NULL && cfg->ipfs.gateway_listen_enabled &&
+        (e->gateway = node_gateway_new(&cfg->ipfs.gateway_listen, e->cids, err)) == NULL) {
+        node_edge_unwatch(e);
+        uv_run(loop, UV_RUN_NOWAIT); /* closes the loader's handle */
+        node_edge_free(e);
+        return NULL;
+    }
     return e;
 }
 
@@ -114,6 +131,8 @@ void node_edge_free(node_edge *e)
     if (e == NULL)
         return;
     edge_watch_free(e->watch);
+    node_gateway_free(e->gateway);
+    node_cid_loader_free(e->cids); /* its threads use the manager */
     if (e->mods != NULL)
         edge_modules_free(e->mods);
     if (e->cache != NULL)
@@ -126,6 +145,9 @@ void node_edge_unwatch(node_edge *e)
     edge_watch_free(e->watch);
     e->watch = NULL;
     e->loop = NULL;
+    node_gateway_free(e->gateway);
+    e->gateway = NULL;
+    node_cid_loader_stop(e->cids);
 }
 
 edge_modules *node_edge_modules(node_edge *e)
@@ -143,14 +165,14 @@ static edge_module_type type_of(const node_module *m)
     return m->waf ? EDGE_MODULE_WAF : EDGE_MODULE_FUNCTION;
 }
 
-int node_edge_load(node_edge *e, const node_config *cfg, char *err)
+/* Loads the module files of cfg (CID modules are the loader's); the result as node_edge_load. */
+static int load_files(node_edge *e, const node_config *cfg, char *err)
 {
     int kept = 0;
-    for (size_t i = 0; i < cfg->module_count; i++)
-        if (!check_kind(e, cfg, &cfg->modules[i], err))
-            return -1;
     for (size_t i = 0; i < cfg->module_count; i++) {
         const node_module *m = &cfg->modules[i];
+        if (m->cid[0] != '\0')
+            continue;
         bool known = edge_modules_generation(e->mods, m->id) > 0;
         char why[EDGE_ERR_BYTES];
         if (edge_modules_load_file(e->mods, m->id, type_of(m), m->path, why, sizeof why) == 0) {
@@ -172,6 +194,152 @@ int node_edge_load(node_edge *e, const node_config *cfg, char *err)
             log_line(NULL, why); /* reloads still work through the admin API and SIGHUP */
     }
     return kept;
+}
+
+/* A load of a whole config: its CID modules are ensured together, then the files are loaded. */
+typedef struct {
+    node_edge *e;
+    const node_config *cfg;
+    size_t outstanding;
+    bool failed, started, finished;
+    int result;
+    char err[NODE_ERR_BYTES];
+    node_edge_load_done_fn done;
+    void *ctx;
+} load_batch;
+
+static void batch_finish(load_batch *b)
+{
+    if (!b->failed) {
+        b->result = load_files(b->e, b->cfg, b->err);
+    } else {
+        b->result = -1;
+    }
+    b->finished = true;
+    if (b->done != NULL) {
+        b->done(b->ctx, b->result, b->result < 0 ? b->err : "");
+        free(b);
+    }
+}
+
+static void batch_one_done(void *ctx, const char *id, bool ok, const char *error)
+{
+    load_batch *b = ctx;
+    for (size_t i = 0; i < b->cfg->module_count; i++) {
+        const node_module *m = &b->cfg->modules[i];
+        if (strcmp(m->id, id) != 0 || m->cid[0] == '\0')
+            continue;
+        if (ok)
+            remember_kind(b->e, m);
+        else if (!b->failed)
+            snprintf(b->err, NODE_ERR_BYTES, "%.150s:%.60s: %.290s", b->cfg->source, m->where,
+                     error);
+    }
+    if (!ok)
+        b->failed = true;
+    if (--b->outstanding == 0 && b->started)
+        batch_finish(b);
+}
+
+/* Starts the CID modules' ensures; -1 with b->err when one is refused at once. The batch
+ * finishes when the last one reports (or here, when there is none). One extra count stands for
+ * the start itself, so that no ensure can finish the batch before every one has started. */
+static int batch_start(load_batch *b)
+{
+    node_edge *e = b->e;
+    const node_config *cfg = b->cfg;
+    for (size_t i = 0; i < cfg->module_count; i++)
+        if (!check_kind(e, cfg, &cfg->modules[i], b->err))
+            return -1;
+    node_cid_loader_configure(e->cids, cfg);
+    b->outstanding = 1;
+    for (size_t i = 0; i < cfg->module_count; i++) {
+        const node_module *m = &cfg->modules[i];
+        if (m->cid[0] == '\0')
+            continue;
+        char why[NODE_ERR_BYTES];
+        b->outstanding++;
+        if (node_cid_loader_ensure(e->cids, m->cid, type_of(m), batch_one_done, b, why) != 0) {
+            b->outstanding--;
+            b->failed = true;
+            snprintf(b->err, NODE_ERR_BYTES, "%.150s:%.60s: %.290s", cfg->source, m->where, why);
+            break;
+        }
+    }
+    b->started = true;
+    if (--b->outstanding == 0)
+        batch_finish(b);
+    return 0;
+}
+
+int node_edge_load(node_edge *e, const node_config *cfg, char *err)
+{
+    if (e->loop == NULL) { /* checking a config: nothing else runs, load here */
+        for (size_t i = 0; i < cfg->module_count; i++)
+            if (!check_kind(e, cfg, &cfg->modules[i], err))
+                return -1;
+        node_cid_loader_configure(e->cids, cfg);
+        for (size_t i = 0; i < cfg->module_count; i++) {
+            const node_module *m = &cfg->modules[i];
+            char why[NODE_ERR_BYTES];
+            if (m->cid[0] == '\0')
+                continue;
+            if (node_cid_loader_load_sync(e->cids, m->cid, type_of(m), why) != 0) {
+                snprintf(err, NODE_ERR_BYTES, "%.150s:%.60s: %.290s", cfg->source, m->where, why);
+                return -1;
+            }
+            remember_kind(e, m);
+        }
+        return load_files(e, cfg, err);
+    }
+    /* At start, before the loop runs anything else: run it until the fetches are done. */
+    load_batch b = {.e = e, .cfg = cfg};
+    if (batch_start(&b) != 0) {
+        snprintf(err, NODE_ERR_BYTES, "%s", b.err);
+        return -1;
+    }
+    while (!b.finished)
+        uv_run(e->loop, UV_RUN_ONCE);
+    if (b.result < 0)
+        snprintf(err, NODE_ERR_BYTES, "%s", b.err);
+    return b.result;
+}
+
+int node_edge_load_async(node_edge *e, const node_config *cfg, node_edge_load_done_fn done,
+                         void *ctx, char *err)
+{
+    if (e->loop == NULL) {
+        snprintf(err, NODE_ERR_BYTES, "no event loop");
+        return -1;
+    }
+    load_batch *b = calloc(1, sizeof *b);
+    if (b == NULL) {
+        snprintf(err, NODE_ERR_BYTES, "out of memory");
+        return -1;
+    }
+    *b = (load_batch){.e = e, .cfg = cfg, .done = done, .ctx = ctx};
+    if (batch_start(b) != 0) {
+        snprintf(err, NODE_ERR_BYTES, "%s", b->err);
+        free(b);
+        return -1;
+    }
+    return 0;
+}
+
+int node_cid_ensure(node_edge *e, const char *cid_text, edge_module_type type,
+                    node_cid_done_fn done, void *ctx, char *err)
+{
+    return node_cid_loader_ensure(e->cids, cid_text, type, done, ctx, err);
+}
+
+size_t node_cid_pending(const node_edge *e)
+{
+    return node_cid_loader_pending(e->cids);
+}
+
+node_cid_loader *node_edge_cid_loader(node_edge *e)
+{
+    return e->cids;
 }
 
 /* Appends a JSON string (ids and paths are config text; errors may hold anything). */
@@ -220,13 +388,19 @@ char *node_edge_reload(node_edge *e, const node_config *cfg, const char *id, int
         if (id != NULL && strcmp(m->id, id) != 0)
             continue;
         char why[EDGE_ERR_BYTES];
-        bool ok = edge_modules_load_file(e->mods, m->id, type_of(m), m->path, why, sizeof why) == 0;
+        bool ok;
+        if (m->cid[0] != '\0') { /* a CID names one content for good: nothing to re-read */
+            ok = edge_modules_generation(e->mods, m->id) > 0;
+            snprintf(why, sizeof why, "module %s is not loaded", m->id);
+        } else {
+            ok = edge_modules_load_file(e->mods, m->id, type_of(m), m->path, why, sizeof why) == 0;
+        }
         char hash[65] = "";
         edge_modules_hash(e->mods, m->id, hash);
         json_raw(out, cap, &len, matched++ ? ",{\"id\":" : "{\"id\":");
         json_str(out, cap, &len, m->id);
-        json_raw(out, cap, &len, ",\"path\":");
-        json_str(out, cap, &len, m->path);
+        json_raw(out, cap, &len, m->cid[0] != '\0' ? ",\"cid\":" : ",\"path\":");
+        json_str(out, cap, &len, m->cid[0] != '\0' ? m->cid : m->path);
         char gen[64];
         snprintf(gen, sizeof gen, ",\"generation\":%llu,\"sha256\":",
                  (unsigned long long)edge_modules_generation(e->mods, m->id));

@@ -5,6 +5,7 @@
  * closes the log and frees the config.
  */
 #include "node/internal.h"
+#include "node/routes.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,12 @@ node_gen *node_gen_new(node_config *cfg, node_access_logger *log, node_metrics *
         }
         g->route_slot[i] = slot;
     }
+    if (cfg->route_source.type != NODE_SOURCE_NONE &&
+        (g->source_slot = node_metrics_slot(metrics, "route_source")) < 0) {
+        snprintf(err, NODE_ERR_BYTES, "route_source: no metrics slot left; restart the node");
+        free(g);
+        return NULL;
+    }
     g->cfg = cfg;
     g->log = log;
     atomic_init(&g->refs, 1);
@@ -44,6 +51,7 @@ void node_gen_unref(node_gen *g)
     if (g == NULL || atomic_fetch_sub(&g->refs, 1) != 1)
         return;
     node_access_logger_free(g->log);
+    node_rtable_unref(g->rt);
     node_config_free(g->cfg);
     free(g);
 }

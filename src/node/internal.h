@@ -86,6 +86,8 @@ typedef struct {
     edge_modules *mods;      /* node-wide, not owned: the modules routes name are loaded */
     edge_cache *cache;       /* node-wide, not owned */
     int route_slot[NODE_MAX_ROUTES];
+    struct node_rtable *rt; /* routes of the route source (a reference); NULL: none */
+    int source_slot;        /* metrics slot of requests served by source routes */
     _Atomic int refs;
 } node_gen;
 

@@ -35,6 +35,7 @@ enum {
     NODE_MAX_DEADLINE_MS = 60000, /* wall clock per call */
     NODE_MAX_MEMORY_MB = 4096,    /* linear memory per instance (wasm32: 4 GB) */
     NODE_MIN_CACHE_BYTES = 16384, /* the cache is split over 16 shards */
+    NODE_MAX_GATEWAYS = 8,        /* ipfs.gateways */
 };
 
 #define NODE_MAX_FUEL UINT64_C(1000000000000) /* fuel units per call */
@@ -65,6 +66,9 @@ typedef struct {
     char path[NODE_MAX_MODULE_PATH_BYTES]; /* resolved against the config file's directory */
     bool waf;                              /* a WAF (analyze_request), else a function */
     char where[96]; /* "line:col: key.path" of its first mention, for load errors */
+    /* A module named by its IPFS CID (key `cid`): the CID in canonical form, which is also the
+     * id; path is then "". "" for a module file. */
+    char cid[NODE_MAX_NAME_BYTES];
 } node_module;
 
 /* One module as a route uses it: limits are effective values (defaults filled in). */
@@ -121,6 +125,48 @@ typedef struct {
     bool allow_non_loopback; /* the admin API has no authentication: loopback unless said so */
 } node_admin;
 
+/* Where the node learns routes beyond its static ones (docs/ROUTES.md, "How the node uses it"). */
+typedef enum { NODE_SOURCE_NONE, NODE_SOURCE_FILE, NODE_SOURCE_SOLANA } node_source_type;
+
+enum {
+    NODE_MAX_TRUST_DOMAINS = 64,
+    NODE_MAX_TRUST_AUTHORITIES = 16, /* per domain */
+    NODE_PUBKEY_TEXT_BYTES = 48,     /* base58 of 32 bytes is at most 44 characters */
+    NODE_MAX_URL_BYTES = 1024,
+};
+
+typedef struct {
+    char domain[NODE_MAX_HOST_BYTES + 1];
+    char authorities[NODE_MAX_TRUST_AUTHORITIES][NODE_PUBKEY_TEXT_BYTES];
+    size_t authority_count;
+} node_trust_domain;
+
+typedef struct {
+    node_source_type type;
+    char path[4096];                         /* file: the routes file, resolved like module paths */
+    char rpc_url[NODE_MAX_URL_BYTES];        /* solana */
+    char program_id[NODE_PUBKEY_TEXT_BYTES]; /* "" : the registry's default program */
+    uint32_t poll_interval_ms;
+    char state_file[4096]; /* solana: the persisted last good routes; "" : none */
+    node_trust_domain trust[NODE_MAX_TRUST_DOMAINS];
+    size_t trust_count;
+    bool serve_unlisted_domains;
+    char upstream[NODE_MAX_NAME_BYTES]; /* for requests no static route matches; "" : none */
+    size_t upstream_index;              /* resolved when upstream is set */
+} node_route_source;
+
+/* Where modules named by CIDs come from, and the node's own trustless gateway (`ipfs`). */
+typedef struct {
+    char gateways[NODE_MAX_GATEWAYS][NODE_MAX_URL_BYTES]; /* base URLs, tried in order */
+    size_t gateway_count;
+    uint32_t connect_timeout_ms, total_timeout_ms, stall_timeout_ms; /* per gateway request */
+    uint64_t cache_max_bytes;           /* <state_dir>/modules, least recently used evicted */
+    uint64_t max_waf_module_bytes;      /* a WAF module's file size cap */
+    uint64_t max_function_module_bytes; /* an edge function's */
+    bool gateway_listen_enabled;        /* serve GET /ipfs/{cid} on gateway_listen */
+    node_addr gateway_listen;
+} node_ipfs;
+
 typedef struct {
     char source[4096]; /* the file name used in messages ("<default>" when embedded) */
     node_addr listeners[NODE_MAX_LISTENERS];
@@ -139,6 +185,9 @@ typedef struct {
     node_module modules[NODE_MAX_MODULES];
     size_t module_count;
     uint64_t cache_max_bytes; /* the edge cache shared by the workers */
+    node_route_source route_source;
+    char state_dir[NODE_MAX_MODULE_PATH_BYTES]; /* module cache and persisted state (absolute) */
+    node_ipfs ipfs;
 } node_config;
 
 /* The embedded default config (the same text as docs/aegis.example.yaml). */

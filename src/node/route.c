@@ -3,29 +3,14 @@
  * few (at most NODE_MAX_ROUTES) and the scan touches only short strings, so a linear pass per
  * request is cheaper than maintaining a trie across reloads. Specificity, not file order, decides:
  * an operator adding an "/api/" prefix after the catch-all means the API route, whatever line it is
- * on.
+ * on. The path ranking is deploy's route_path_rank, the one the route sources use (route_match),
+ * so a static route and a source route with the same pattern match the same requests.
  */
+#include "deploy/deploy.h"
 #include "node/node.h"
 
 #include <string.h>
 #include <strings.h>
-
-/* Ranks how specifically a route's path matches `path`: 0 when it does not match; an exact match
- * outranks every prefix; among prefixes the longer one wins. */
-static size_t path_rank(const node_route *r, const char *path, size_t path_len)
-{
-    if (r->path_kind == NODE_PATH_EXACT) {
-        size_t n = strlen(r->path);
-        return n == path_len && memcmp(r->path, path, n) == 0 ? (size_t)-1 : 0;
-    }
-    /* A prefix "/api/" plus star covers "/api/..." and also "/api" itself. */
-    size_t n = r->prefix_len;
-    if (path_len >= n && memcmp(r->path, path, n) == 0)
-        return n + 1;
-    if (n > 1 && path_len == n - 1 && memcmp(r->path, path, n - 1) == 0)
-        return n;
-    return 0;
-}
 
 typedef enum { HOST_EXACT, HOST_SUFFIX, HOST_ANY } host_tier;
 
@@ -60,7 +45,7 @@ static int best_in_tier(const node_config *cfg, host_tier tier, const char *host
         size_t hr = host_rank(r, tier, host, host_len);
         if (hr == 0)
             continue;
-        size_t pr = path_rank(r, path, path_len);
+        size_t pr = route_path_rank(r->path, path, path_len);
         if (pr == 0)
             continue;
         if (hr > best_host || (hr == best_host && pr > best_path)) {

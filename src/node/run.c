@@ -8,6 +8,8 @@
  * reported, not applied. The module manager and cache live here, shared by every generation.
  */
 #include "node/internal.h"
+#include "node/module_cid.h"
+#include "node/routes.h"
 
 #include <limits.h>
 #include <signal.h>
@@ -30,6 +32,8 @@ typedef struct {
     size_t worker_count;
     node_admin_server *admin;
     node_edge *edge;
+    node_follow *follow;          /* the route source, NULL without one */
+    bool reloading, reload_again; /* a config reload waits for its modules (CIDs: fetches) */
 } node_main;
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -125,12 +129,69 @@ static void warn_restart_only(const node_config *old, const node_config *new)
         say("aegis-node: reload: 'demo_origin' changed; it takes effect on restart");
     if (old->cache_max_bytes != new->cache_max_bytes)
         say("aegis-node: reload: 'cache' changed; it takes effect on restart");
+    if (old->ipfs.gateway_listen_enabled != new->ipfs.gateway_listen_enabled ||
+        !same_addr(&old->ipfs.gateway_listen, &new->ipfs.gateway_listen))
+        say("aegis-node: reload: 'ipfs.gateway_listen' changed; it takes effect on restart");
+    const node_route_source *a = &old->route_source, *b = &new->route_source;
+    if (a->type != b->type || strcmp(a->path, b->path) != 0 ||
+        strcmp(a->rpc_url, b->rpc_url) != 0 || strcmp(a->program_id, b->program_id) != 0 ||
+        a->poll_interval_ms != b->poll_interval_ms || strcmp(a->state_file, b->state_file) != 0 ||
+        a->trust_count != b->trust_count ||
+        memcmp(a->trust, b->trust, a->trust_count * sizeof a->trust[0]) != 0 ||
+        a->serve_unlisted_domains != b->serve_unlisted_domains)
+        say("aegis-node: reload: 'route_source' changed; it takes effect on restart (its "
+            "'upstream' applies now)");
 }
 
-/* A new generation on cfg (taken over) whose modules are loaded; NULL with err. */
-static node_gen *gen_for(node_main *m, node_config *cfg, node_access_logger *log, char *err)
+/* The source routes the follower serves now go with every new generation. */
+static void attach_routes(node_main *m, node_gen *gen)
 {
-    int kept = node_edge_load(m->edge, cfg, err);
+    if (m->follow == NULL || gen->rt != NULL)
+        return;
+    gen->rt = node_follow_table(m->follow);
+    node_rtable_ref(gen->rt);
+}
+
+/* The follower published a new table of source routes: the running config in a new generation
+ * with that table, handed to every worker (requests in flight finish on the old one). */
+static void on_routes(void *ctx, node_rtable *table)
+{
+    node_main *m = ctx;
+    if (m->stopping || m->current == NULL)
+        return;
+    char err[NODE_ERR_BYTES];
+    node_config *cfg = malloc(sizeof *cfg);
+    node_access_logger *log = NULL;
+    node_gen *gen = NULL;
+    if (cfg != NULL) {
+        memcpy(cfg, m->current->cfg, sizeof *cfg);
+        if (!cfg->access_log.enabled || (log = node_access_logger_new(&cfg->access_log, err)))
+            gen = node_gen_new(cfg, log, m->metrics, err);
+    } else {
+        snprintf(err, sizeof err, "out of memory");
+    }
+    if (gen == NULL) {
+        node_access_logger_free(log);
+        free(cfg);
+        say("aegis-node: event=routes_not_applied reason=\"%s\"", err);
+        return;
+    }
+    gen->mods = m->current->mods;
+    gen->cache = m->current->cache;
+    gen->rt = table;
+    node_rtable_ref(table);
+    for (size_t i = 0; i < m->worker_count; i++)
+        node_worker_reload(m->workers[i], gen);
+    node_gen_unref(m->current);
+    m->current = gen;
+    say("aegis-node: event=routes_applied routes=%zu", node_rtable_count(table));
+}
+
+/* A new generation on cfg (taken over) whose modules were loaded with result `kept` (as
+ * node_edge_load returns); NULL with err. */
+static node_gen *gen_loaded(node_main *m, node_config *cfg, node_access_logger *log, int kept,
+                            char *err)
+{
     if (kept < 0)
         return NULL;
     if (kept > 0)
@@ -139,13 +200,65 @@ static node_gen *gen_for(node_main *m, node_config *cfg, node_access_logger *log
     if (gen != NULL) {
         gen->mods = node_edge_modules(m->edge);
         gen->cache = node_edge_cache(m->edge);
+        attach_routes(m, gen);
     }
     return gen;
+}
+
+/* A new generation on cfg (taken over) whose modules are loaded; NULL with err. At start only:
+ * it runs the loop until the modules named by CIDs are fetched. */
+static node_gen *gen_for(node_main *m, node_config *cfg, node_access_logger *log, char *err)
+{
+    return gen_loaded(m, cfg, log, node_edge_load(m->edge, cfg, err), err);
+}
+
+typedef struct {
+    node_main *m;
+    node_config *cfg;
+    node_access_logger *log;
+} pending_reload;
+
+static void reload(node_main *m);
+
+/* The modules of a reloaded config are loaded (or one failed): apply it, or keep the old. */
+static void reload_loaded(void *ctx, int kept, const char *why)
+{
+    pending_reload *p = ctx;
+    node_main *m = p->m;
+    node_config *cfg = p->cfg;
+    node_access_logger *log = p->log;
+    char err[NODE_ERR_BYTES];
+    snprintf(err, sizeof err, "%s", why);
+    free(p);
+    m->reloading = false;
+    node_gen *gen = m->stopping ? NULL : gen_loaded(m, cfg, log, kept, err);
+    if (gen == NULL) {
+        node_access_logger_free(log);
+        node_config_free(cfg);
+        if (!m->stopping) {
+            atomic_fetch_add(&m->metrics->reloads_failed, 1);
+            say("aegis-node: reload failed, keeping the running config: %s", err);
+        }
+    } else {
+        warn_restart_only(m->current->cfg, cfg);
+        for (size_t i = 0; i < m->worker_count; i++)
+            node_worker_reload(m->workers[i], gen);
+        node_gen_unref(m->current);
+        m->current = gen;
+        atomic_fetch_add(&m->metrics->reloads_ok, 1);
+        say("aegis-node: reloaded %s (%zu routes, %zu upstreams)", m->config_path, cfg->route_count,
+            cfg->upstream_count);
+    }
+    if (m->reload_again && !m->stopping) {
+        m->reload_again = false;
+        reload(m);
+    }
 }
 
 static void reload(node_main *m)
 {
     char err[NODE_ERR_BYTES];
+    node_follow_reload(m->follow); /* the routes file is read again */
     if (m->config_path == NULL) {
         int kept = node_edge_load(m->edge, m->current->cfg, err);
         say("aegis-node: reload: running on the embedded default config; modules reloaded (%d "
@@ -153,28 +266,37 @@ static void reload(node_main *m)
             kept < 0 ? 0 : kept);
         return;
     }
+    if (m->reloading) { /* one at a time: this one reads the file again when that one ends */
+        m->reload_again = true;
+        return;
+    }
     node_config *cfg = node_config_load(m->config_path, err);
     node_access_logger *log = NULL;
-    node_gen *gen = NULL;
+    pending_reload *p = NULL;
+    bool started = false;
     if (cfg != NULL && cfg->access_log.enabled)
         log = node_access_logger_new(&cfg->access_log, err);
-    if (cfg != NULL && (log != NULL || !cfg->access_log.enabled))
-        gen = gen_for(m, cfg, log, err);
-    if (gen == NULL) {
+    if (cfg != NULL && (log != NULL || !cfg->access_log.enabled)) {
+        p = malloc(sizeof *p);
+        if (p == NULL)
+            snprintf(err, sizeof err, "out of memory");
+    }
+    if (p != NULL) {
+        *p = (pending_reload){.m = m, .cfg = cfg, .log = log};
+        m->reloading = true;
+        /* The modules are loaded off the loop; reload_loaded applies the config. */
+        started = node_edge_load_async(m->edge, cfg, reload_loaded, p, err) == 0;
+        if (!started) {
+            m->reloading = false;
+            free(p);
+        }
+    }
+    if (!started) {
         node_access_logger_free(log);
         node_config_free(cfg);
         atomic_fetch_add(&m->metrics->reloads_failed, 1);
         say("aegis-node: reload failed, keeping the running config: %s", err);
-        return;
     }
-    warn_restart_only(m->current->cfg, cfg);
-    for (size_t i = 0; i < m->worker_count; i++)
-        node_worker_reload(m->workers[i], gen);
-    node_gen_unref(m->current);
-    m->current = gen;
-    atomic_fetch_add(&m->metrics->reloads_ok, 1);
-    say("aegis-node: reloaded %s (%zu routes, %zu upstreams)", m->config_path, cfg->route_count,
-        cfg->upstream_count);
 }
 
 static void stop(node_main *m, const char *why)
@@ -189,6 +311,7 @@ static void stop(node_main *m, const char *why)
     node_admin_shutdown(m->admin);
     m->admin = NULL;
     node_edge_unwatch(m->edge);
+    node_follow_close(m->follow);
     uv_close((uv_handle_t *)&m->sig_term, NULL);
     uv_close((uv_handle_t *)&m->sig_int, NULL);
     uv_close((uv_handle_t *)&m->sig_hup, NULL);
@@ -246,6 +369,13 @@ int node_run(node_config *cfg, const char *config_path)
         node_config_free(cfg);
         goto out;
     }
+    if (cfg->route_source.type != NODE_SOURCE_NONE &&
+        (m.follow = node_follow_new(cfg, &m.loop, m.edge, on_routes, &m, err)) == NULL) {
+        say("aegis-node: %s: %s", cfg->source, err);
+        node_access_logger_free(log);
+        node_config_free(cfg);
+        goto out;
+    }
     m.current = gen_for(&m, cfg, log, err);
     if (m.current == NULL) {
         say("aegis-node: %s", err);
@@ -272,6 +402,8 @@ int node_run(node_config *cfg, const char *config_path)
     }
     if (cfg->admin.enabled) {
         m.admin = node_admin_new(&m.loop, &cfg->admin.listen, m.metrics, &m.current, m.edge, err);
+        if (m.admin != NULL)
+            node_admin_set_follow(m.admin, m.follow);
         if (m.admin == NULL) {
             say("aegis-node: %s: %s", cfg->source, err);
             goto out;
@@ -300,6 +432,7 @@ out:
         node_admin_shutdown(m.admin);
         if (m.edge != NULL)
             node_edge_unwatch(m.edge);
+        node_follow_close(m.follow);
         if (m.demo_running)
             uv_process_kill(&m.demo, SIGTERM);
         uv_run(&m.loop, UV_RUN_DEFAULT);
@@ -308,6 +441,7 @@ out:
         node_worker_free(m.workers[i]);
     free(m.workers);
     node_gen_unref(m.current);
+    node_follow_free(m.follow);
     node_edge_free(m.edge); /* after every worker's edge routes are gone */
     if (uv_loop_close(&m.loop) != 0) {
         uv_walk(&m.loop, (uv_walk_cb)uv_close, NULL);

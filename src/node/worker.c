@@ -10,6 +10,7 @@
  * or a request to drain.
  */
 #include "node/internal.h"
+#include "node/routes.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -35,14 +36,22 @@ typedef struct {
     uint64_t *down_until_ms;           /* per server, as ups: skip it until then (loop time) */
     uint32_t rr[NODE_MAX_UPSTREAMS];   /* round-robin position per upstream */
     edge_route *edge[NODE_MAX_ROUTES]; /* NULL: the route runs no module */
-    size_t users;                      /* servers holding this pipeline; released by each */
+    /* With source routes: each static route's WAF and functions apart, since a source route
+     * takes the place of one kind on the static route that matches the same request. */
+    edge_route *edge_waf[NODE_MAX_ROUTES], *edge_fn[NODE_MAX_ROUTES];
+    edge_route **src_edge; /* one per route of gen->rt */
+    size_t src_count;
+    size_t users; /* servers holding this pipeline; released by each */
 } wpipe;
 
 /* What the routing stage decided for a request (per-request memory), for on_complete. */
 typedef struct {
-    const node_route *route;
-    size_t server;    /* index into ups */
-    edge_route *edge; /* the route's edge stages, or NULL */
+    const node_route *route; /* the static route, NULL when only a source route matched */
+    const char *label;       /* the route's name in the access log */
+    int slot;                /* metrics slot */
+    bool has_server;
+    size_t server;            /* index into ups */
+    edge_route *edge, *edge2; /* edge stages run in this order, or NULL */
 } req_info;
 
 struct node_worker {
@@ -67,6 +76,57 @@ struct node_worker {
 
 /* ---- the pipeline ------------------------------------------------------------------------- */
 
+static http_verdict answer(http_request *req, int status, const char *body)
+{
+    http_request_respond(req, status, "text/plain; charset=utf-8", body, strlen(body));
+    return HTTP_RESPONDED;
+}
+
+/* Round robin over the servers of upstream u, passing over those that failed recently; when
+ * all did, the turn's server is tried anyway (it may be back). */
+static size_t pick_server(wpipe *p, size_t u)
+{
+    size_t servers = p->gen->cfg->upstreams[u].server_count;
+    uint64_t now = uv_now(&p->worker->loop);
+    size_t first = p->rr[u]++ % servers, pick = first;
+    for (size_t k = 0; k < servers; k++) {
+        size_t cand = (first + k) % servers;
+        if (p->down_until_ms[p->up_base[u] + cand] <= now) {
+            pick = cand;
+            break;
+        }
+    }
+    return p->up_base[u] + pick;
+}
+
+/* Runs the request's edge stages in order; HTTP_RESPONDED as soon as one answers. */
+static http_verdict run_edges(const req_info *info, http_request *req, const uint8_t *body,
+                              size_t len, bool with_body)
+{
+    edge_route *stages[2] = {info->edge, info->edge2};
+    for (int i = 0; i < 2; i++) {
+        if (stages[i] == NULL)
+            continue;
+        http_verdict v = with_body ? edge_route_on_request_body(stages[i], req, body, len)
+                                   : edge_route_on_request_headers(stages[i], req);
+        if (v == HTTP_RESPONDED)
+            return v;
+    }
+    return HTTP_CONTINUE;
+}
+
+/* A request that passed its edge stages (or waits for its body, which they see first) goes to
+ * its upstream. A source route that no static route backs, without route_source.upstream, has
+ * none: the request is answered 502 (one with a body before its modules run, since the HTTP layer
+ * needs the upstream before it reads the body). */
+static http_verdict forward(wpipe *p, const req_info *info, http_request *req)
+{
+    if (!info->has_server)
+        return answer(req, 502, "no origin is configured for this route\n");
+    http_request_set_upstream(req, p->ups[info->server]);
+    return HTTP_CONTINUE;
+}
+
 static http_verdict route_stage(http_request *req, void *ud)
 {
     wpipe *p = ud;
@@ -85,44 +145,44 @@ static http_verdict route_stage(http_request *req, void *ud)
     char small[PATH_STACK_BYTES];
     char *norm = path_len <= sizeof small ? small : http_request_alloc(req, path_len);
     long norm_len = norm != NULL ? node_path_normalize(target, path_len, norm, path_len) : -1;
-    if (norm_len < 0) {
-        static const char body[] = "malformed request path\n";
-        http_request_respond(req, 400, "text/plain; charset=utf-8", body, sizeof body - 1);
-        return HTTP_RESPONDED;
-    }
+    if (norm_len < 0)
+        return answer(req, 400, "malformed request path\n");
+    /* Source routes first; the static route of the same request backs them (docs/ROUTES.md). */
+    const node_rtable *rt = p->gen->rt;
+    int s =
+        p->src_count > 0 ? node_rtable_match(rt, host, strlen(host), norm, (size_t)norm_len) : -1;
     int r = node_route_match(cfg, host, strlen(host), norm, (size_t)norm_len);
-    if (r < 0) {
-        static const char body[] = "no route for this host and path\n";
-        http_request_respond(req, 404, "text/plain; charset=utf-8", body, sizeof body - 1);
-        return HTTP_RESPONDED;
-    }
+    if (r < 0 && s < 0)
+        return answer(req, 404, "no route for this host and path\n");
     req_info *info = http_request_alloc(req, sizeof *info);
-    if (info == NULL) {
-        static const char body[] = "request memory exhausted\n";
-        http_request_respond(req, 503, "text/plain; charset=utf-8", body, sizeof body - 1);
-        return HTTP_RESPONDED;
-    }
-    info->route = &cfg->routes[r];
+    if (info == NULL)
+        return answer(req, 503, "request memory exhausted\n");
+    memset(info, 0, sizeof *info);
     http_request_set_user(req, info);
-    /* Round robin over the servers, passing over those that failed recently; when all did,
-     * the turn's server is tried anyway (it may be back). */
-    size_t u = info->route->upstream_index, servers = cfg->upstreams[u].server_count;
-    uint64_t now = uv_now(&p->worker->loop);
-    size_t first = p->rr[u]++ % servers, pick = first;
-    for (size_t k = 0; k < servers; k++) {
-        size_t cand = (first + k) % servers;
-        if (p->down_until_ms[p->up_base[u] + cand] <= now) {
-            pick = cand;
-            break;
-        }
+    if (r >= 0) {
+        info->route = &cfg->routes[r];
+        info->has_server = true;
+        info->server = pick_server(p, info->route->upstream_index);
+    } else if (cfg->route_source.upstream[0] != '\0') {
+        info->has_server = true;
+        info->server = pick_server(p, cfg->route_source.upstream_index);
     }
-    info->server = p->up_base[u] + pick;
-    info->edge = p->edge[r];
-    /* The edge stages first: a request they answer (a WAF block) names no upstream in the log. */
-    if (info->edge != NULL && edge_route_on_request_headers(info->edge, req) == HTTP_RESPONDED)
+    if (s >= 0) {
+        bool waf = rt->snap->routes[s].module_type == ROUTE_MODULE_WAF;
+        info->label = rt->routes[s].label;
+        info->slot = p->gen->source_slot;
+        info->edge = waf ? p->src_edge[s] : r >= 0 ? p->edge_waf[r] : NULL;
+        info->edge2 = waf ? (r >= 0 ? p->edge_fn[r] : NULL) : p->src_edge[s];
+    } else {
+        info->label = info->route->name;
+        info->slot = p->gen->route_slot[r];
+        info->edge = p->edge[r];
+    }
+    /* The edge stages first: a request they answer (a WAF block) names no upstream in the log.
+     * With a body they wait for it (route_body). */
+    if (run_edges(info, req, NULL, 0, false) == HTTP_RESPONDED)
         return HTTP_RESPONDED;
-    http_request_set_upstream(req, p->ups[info->server]);
-    return HTTP_CONTINUE;
+    return forward(p, info, req);
 }
 
 /* Runs only when the route's edge stages asked for the body (modules see all of it). */
@@ -130,32 +190,36 @@ static http_verdict route_body(http_request *req, const uint8_t *body, size_t le
 {
     (void)ud;
     const req_info *info = http_request_user(req);
-    if (info == NULL || info->edge == NULL)
+    if (info == NULL || (info->edge == NULL && info->edge2 == NULL))
         return HTTP_CONTINUE;
-    return edge_route_on_request_body(info->edge, req, body, len);
+    return run_edges(info, req, body, len, true);
 }
 
 static void on_complete(http_request *req, const http_request_log *log, void *ud)
 {
     wpipe *p = ud;
     const req_info *info = http_request_user(req);
-    const node_route *route = info != NULL ? info->route : NULL;
-    int slot = 0;
-    if (route != NULL)
-        slot = p->gen->route_slot[route - p->gen->cfg->routes];
+    int slot = info != NULL ? info->slot : 0;
     bool upstream_error = log->error != NULL && strncmp(log->error, "upstream", 8) == 0;
-    if (info != NULL && log->error != NULL && strncmp(log->error, "upstream_connect", 16) == 0)
+    if (info != NULL && info->has_server && log->error != NULL &&
+        strncmp(log->error, "upstream_connect", 16) == 0)
         p->down_until_ms[info->server] = uv_now(&p->worker->loop) + SERVER_DOWN_MS;
     node_metrics_record(p->worker->metrics, slot, log->status, log->duration_us, upstream_error,
                         log->bytes_in, log->bytes_out);
     if (p->gen->log != NULL)
-        node_access_logger_write(p->gen->log, log, route != NULL ? route->name : "");
+        node_access_logger_write(p->gen->log, log, info != NULL ? info->label : "");
 }
 
 static void wpipe_free(wpipe *p)
 {
-    for (size_t r = 0; r < NODE_MAX_ROUTES; r++)
+    for (size_t r = 0; r < NODE_MAX_ROUTES; r++) {
         edge_route_free(p->edge[r]);
+        edge_route_free(p->edge_waf[r]);
+        edge_route_free(p->edge_fn[r]);
+    }
+    for (size_t i = 0; p->src_edge != NULL && i < p->src_count; i++)
+        edge_route_free(p->src_edge[i]);
+    free(p->src_edge);
     for (size_t i = 0; i < p->up_total; i++)
         if (p->ups[i] != NULL)
             http_upstream_free(p->ups[i]);
@@ -170,6 +234,58 @@ static void on_release(void *ud)
     wpipe *p = ud;
     if (--p->users == 0)
         wpipe_free(p);
+}
+
+/* The edge stages of the source routes, and of the static routes' WAFs and functions apart
+ * (only needed when there are source routes). */
+static bool source_edges(wpipe *p, char *err)
+{
+    const node_gen *gen = p->gen;
+    size_t n = node_rtable_count(gen->rt);
+    if (n == 0)
+        return true;
+    const node_config *cfg = gen->cfg;
+    char why[320];
+    for (size_t r = 0; r < cfg->route_count; r++) {
+        const node_route *route = &cfg->routes[r];
+        edge_route_config ec;
+        const char *ids[NODE_MAX_ROUTE_FUNCTIONS], *owners[NODE_MAX_ROUTE_FUNCTIONS];
+        edge_limits limits[NODE_MAX_ROUTE_FUNCTIONS];
+        node_edge_route_config(cfg, route, &ec, ids, owners, limits);
+        edge_route_config waf = ec, fns = ec;
+        waf.function_count = 0;
+        fns.waf_module = NULL;
+        if ((route->has_waf &&
+             !(p->edge_waf[r] = edge_route_new(gen->mods, gen->cache, &waf, why, sizeof why))) ||
+            (route->function_count > 0 &&
+             !(p->edge_fn[r] = edge_route_new(gen->mods, gen->cache, &fns, why, sizeof why)))) {
+            snprintf(err, NODE_ERR_BYTES, "routes[%zu]: %s", r, why);
+            return false;
+        }
+    }
+    p->src_edge = calloc(n, sizeof *p->src_edge);
+    if (p->src_edge == NULL) {
+        snprintf(err, NODE_ERR_BYTES, "worker %zu: out of memory", p->worker->index);
+        return false;
+    }
+    p->src_count = n;
+    for (size_t i = 0; i < n; i++) {
+        const node_sroute *sr = &gen->rt->routes[i];
+        const char *ids[1] = {sr->module_id};
+        edge_route_config ec = {.owner = sr->owner};
+        if (gen->rt->snap->routes[i].module_type == ROUTE_MODULE_WAF) {
+            ec.waf_module = sr->module_id;
+        } else {
+            ec.functions = ids;
+            ec.function_count = 1;
+        }
+        p->src_edge[i] = edge_route_new(gen->mods, gen->cache, &ec, why, sizeof why);
+        if (p->src_edge[i] == NULL) {
+            snprintf(err, NODE_ERR_BYTES, "route_source: %.160s: %.300s", sr->label, why);
+            return false;
+        }
+    }
+    return true;
 }
 
 /* Builds the worker's upstreams for a generation (on the worker's loop). Takes a reference to
@@ -231,6 +347,10 @@ static wpipe *wpipe_new(node_worker *w, node_gen *gen, char *err)
             wpipe_free(p);
             return NULL;
         }
+    }
+    if (!source_edges(p, err)) {
+        wpipe_free(p);
+        return NULL;
     }
     return p;
 }

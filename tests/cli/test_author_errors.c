@@ -366,8 +366,8 @@ TEST(test_init_refuses_an_existing_directory_and_bad_arguments)
         {{"init", "a/b", NULL},
          "aegis-wasm-cli init: \"a/b\" is not a project name: 1 to 64 "
          "letters, digits, '-' or '_', starting with a letter\n"},
-        {{"init", "ok", "--lang", "rust", NULL},
-         "aegis-wasm-cli init: --lang rust: only c is supported so far\n"},
+        {{"init", "ok", "--lang", "go", NULL},
+         "aegis-wasm-cli init: --lang is c, rust or ts, not \"go\"\n"},
         {{"init", "ok", "--type", "proxy", NULL},
          "aegis-wasm-cli init: --type is function or waf, not \"proxy\"\n"},
         {{"init", "ok", "--dir", NULL}, "aegis-wasm-cli init: --dir needs a value\n"},

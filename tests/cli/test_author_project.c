@@ -257,8 +257,8 @@ TEST(test_init_with_dir_and_help_of_each_author_command)
     author_exec(&r, NULL, tmp, NULL, argv);
     CHECK_INT_EQ(r.status, 0);
     CHECK(access(author_path(dir, "named.c"), R_OK) == 0);
-    const char *cmds[] = {"init", "build", "inspect"};
-    for (size_t i = 0; i < 3; i++) {
+    const char *cmds[] = {"init", "build", "inspect", "test", "serve"};
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         const char *help[] = {cmds[i], "--help", NULL};
         author_exec(&r, NULL, tmp, NULL, help);
         CHECK_INT_EQ(r.status, 0);
@@ -270,6 +270,6 @@ TEST(test_init_with_dir_and_help_of_each_author_command)
     author_exec(&r, NULL, tmp, NULL, top);
     CHECK_STR_HAS(r.out, "  init       create a module project\n");
     CHECK_STR_HAS(r.out, "  test       run a module on a request file with the node's host API "
-                         "(not available yet)\n");
+                         "and limits\n");
     author_rmtree(tmp);
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 enum { MAX_ROUTES = 64, REQUEST_MAX_BYTES = 8192, DRIP_MAX_BYTES = 100, DRIP_INTERVAL_MS = 1500 };
+#define POST_MAX_BYTES (256ULL * 1024 * 1024) /* a POST body drained before the answer */
 
 typedef struct gw_route_entry {
     char target[256];
@@ -57,6 +58,30 @@ static void sleep_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
+/* Reads and drops a POST body (Content-Length bytes, of which the first read may hold some), so
+ * that the client has sent all of it before it gets the answer. */
+static void drain_body(int fd, const char *req, size_t got)
+{
+    const char *cl = strcasestr(req, "\r\nContent-Length: ");
+    const char *end = strstr(req, "\r\n\r\n");
+    if (cl == NULL || end == NULL)
+        return;
+    unsigned long long want = strtoull(cl + 18, NULL, 10);
+    size_t have = got - (size_t)(end + 4 - req);
+    if (want > POST_MAX_BYTES)
+        return;
+    char buf[65536];
+    while (have < want) {
+        struct pollfd p = {fd, POLLIN, 0};
+        if (poll(&p, 1, 2000) <= 0)
+            return;
+        ssize_t r = recv(fd, buf, sizeof buf, 0);
+        if (r <= 0)
+            return;
+        have += (size_t)r;
+    }
+}
+
 static void answer(gw_server *gw, int fd)
 {
     char req[REQUEST_MAX_BYTES + 1];
@@ -73,8 +98,12 @@ static void answer(gw_server *gw, int fd)
         if (strstr(req, "\r\n\r\n") != NULL)
             break;
     }
-    char target[256] = "";
-    if (sscanf(req, "GET %255s HTTP/1.1", target) != 1)
+    char method[8] = "", target[256] = "";
+    if (sscanf(req, "%7s %255s HTTP/1.1", method, target) != 2)
+        return;
+    if (strcmp(method, "POST") == 0)
+        drain_body(fd, req, n);
+    else if (strcmp(method, "GET") != 0)
         return;
     const char *acc = strcasestr(req, "\r\nAccept: ");
     pthread_mutex_lock(&gw->lock);

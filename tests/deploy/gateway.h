@@ -3,6 +3,8 @@
  * one thread. Each route maps an exact request target ("/ipfs/<cid>?format=car") to a canned
  * answer, honest or lying: wrong bytes, a slow drip, a huge Content-Length, a redirect loop, a
  * dropped connection. Unknown targets get 404. Every connection is closed after one answer.
+ * GET and POST are answered alike (a POST's body is read and dropped first), so the same canned
+ * answers stand in for a lying Kubo RPC endpoint ("/api/v0/add?...").
  */
 #ifndef AEGIS_TEST_DEPLOY_GATEWAY_H
 #define AEGIS_TEST_DEPLOY_GATEWAY_H

@@ -1,6 +1,6 @@
 /*
  * The WebAssembly keys of the config: a route's `waf` and `functions` with their defaults
- * (ARCHITECTURE 5: WAF fuel 1,000,000, 10 ms, 10 MB; functions no fuel limit, 50 ms, 50 MB),
+ * (ARCHITECTURE 5: WAF fuel 25,000,000, 10 ms, 10 MB; functions no fuel limit, 50 ms, 50 MB),
  * module paths relative to the config file, modules shared between routes, the node-wide
  * `cache`, exact line:col errors for bad values, and `aegis-node --check-config` loading the
  * modules (a missing file, a module of the wrong kind, a file that is not Wasm).
@@ -41,7 +41,7 @@ TEST(test_edge_keys_take_the_documented_defaults)
                                 "/etc/aegis/node.yaml");
     const node_route *r = &cfg->routes[0];
     CHECK(r->has_waf);
-    CHECK_UINT_EQ(r->waf.fuel, 1000000);
+    CHECK_UINT_EQ(r->waf.fuel, 25000000);
     CHECK_UINT_EQ(r->waf.deadline_ms, 10);
     CHECK_UINT_EQ(r->waf.memory_bytes, 10000000);
     CHECK(!r->waf.block_on_error);
@@ -97,7 +97,7 @@ TEST(test_edge_keys_are_read_and_modules_shared)
     CHECK_UINT_EQ(cfg->module_count, 3);
     CHECK_UINT_EQ(b->waf.module, a->waf.module);
     CHECK_UINT_EQ(b->functions[0].module, a->functions[0].module);
-    CHECK_UINT_EQ(b->waf.fuel, 1000000);
+    CHECK_UINT_EQ(b->waf.fuel, 25000000);
     CHECK_STR_EQ(cfg->modules[a->functions[0].module].id, "f");
     CHECK_STR_EQ(cfg->modules[a->functions[1].module].id, "f-2");
     CHECK_UINT_EQ(cfg->cache_max_bytes, 1048576);
@@ -122,7 +122,7 @@ TEST(test_edge_keys_are_read_and_modules_shared)
 TEST(test_edge_bad_values_are_explained_with_line_and_column)
 {
     CHECK_STR_EQ(parse_err(HEAD "routes: [{path: /, upstream: app, waf: {on_error: block}}]\n"),
-                 "t.yaml:2:40: routes[0].waf: missing key 'module'");
+                 "t.yaml:2:40: routes[0].waf: missing key 'module' (a file) or 'cid'");
     CHECK_STR_EQ(parse_err(HEAD "routes: [{path: /, upstream: app, waf: {module: w, on_error: "
                                 "maybe}}]\n"),
                  "t.yaml:2:62: routes[0].waf.on_error: expected allow or block, found 'maybe'");

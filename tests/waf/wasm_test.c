@@ -204,15 +204,18 @@ TEST(test_wasm_waf_malformed_document_returns_error_json)
     sandbox_close(&sb);
 }
 
-/* ARCHITECTURE §5 gives WAF modules 1,000,000 fuel units and 10 MB by default: a typical GET and
- * a 2 KB form POST must fit (fuel is deterministic, so this holds on any machine). */
-#define WAF_DEFAULT_FUEL 1000000u
+/* The edge gives WAF modules 25,000,000 fuel units and 10 MB by default (edge_limits_resolve),
+ * sized so that the default max_inspect_bytes (64 KiB) of prose is inspected; a typical GET and
+ * a 2 KB form POST must stay far below, at the 1,000,000 units the WAF had before (fuel is
+ * deterministic, so this holds on any machine). */
+#define WAF_DEFAULT_FUEL 20000000u
+#define WAF_TYPICAL_FUEL 1000000u
 
 TEST(test_wasm_waf_typical_requests_fit_default_waf_limits)
 {
     eng_limits lim = eng_limits_default();
     lim.max_memory_bytes = WAF_SANDBOX_MEMORY_BYTES;
-    lim.fuel = WAF_DEFAULT_FUEL;
+    lim.fuel = WAF_TYPICAL_FUEL;
     sandbox sb;
     sandbox_open_with(&sb, &lim);
     const char *get =
@@ -248,5 +251,76 @@ TEST(test_wasm_waf_typical_requests_fit_default_waf_limits)
     fflush(stdout);
     CHECK(eng_instance_memory_size(sb.inst) <= WAF_SANDBOX_MEMORY_BYTES);
     free(out);
+    sandbox_close(&sb);
+}
+
+/* Builds a url-encoded form POST document of about `size` bytes of prose (with the injection
+ * `tail` as its last field when not NULL) into a malloc'd string. */
+static char *prose_form_doc(size_t size, const char *tail)
+{
+    static const char prose[] =
+        "Hello+team%2C+I%27d+like+to+update+my+order+from+last+week.+Please+select+the+blue+"
+        "option+instead+of+the+red+one%2C+and+drop+the+gift+wrap+if+possible.+My+neighbour+"
+        "O%27Brien+will+pick+it+up+-+he+lives+at+no.+12.+Thanks+a+lot+and+have+a+nice+day%21+";
+    size_t tl = tail != NULL ? strlen(tail) : 0;
+    char *body = malloc(size + 1);
+    CHECK(body != NULL);
+    size_t k = (size_t)snprintf(body, size, "name=Sean&message=");
+    while (k + sizeof prose - 1 + tl + 64 <= size) {
+        memcpy(body + k, prose, sizeof prose - 1);
+        k += sizeof prose - 1;
+    }
+    memcpy(body + k, tail != NULL ? tail : "", tl);
+    body[k + tl] = '\0';
+    size_t cap = k + tl + 512;
+    char *doc = malloc(cap);
+    CHECK(doc != NULL);
+    snprintf(doc, cap,
+             "{\"method\":\"POST\",\"uri\":\"/contact\",\"headers\":[[\"Host\",\"a.example\"],"
+             "[\"Content-Type\",\"application/x-www-form-urlencoded\"]],\"body\":\"%s\"}",
+             body);
+    free(body);
+    return doc;
+}
+
+/* Fuel per request against body size, deterministic: prose forms of 2, 8 and 64 KiB (the default
+ * max_inspect_bytes) are inspected to the end within the WAF's default fuel, so an injection in
+ * the last field of a 64 KiB body is blocked; a body far past the limit is blocked by 920410
+ * within the default fuel too, so no size makes the WAF give up (and on_error allow let a
+ * request through uninspected). */
+TEST(test_wasm_waf_inspects_default_limit_within_default_fuel)
+{
+    eng_limits lim = eng_limits_default();
+    lim.max_memory_bytes = WAF_SANDBOX_MEMORY_BYTES;
+    lim.fuel = WAF_DEFAULT_FUEL;
+    sandbox sb;
+    sandbox_open_with(&sb, &lim);
+    static const char attack[] = "&id=1%27%20OR%20%271%27%3D%271";
+    const size_t sizes[] = {2048, 8192, 65536};
+    for (size_t i = 0; i < 3; i++) {
+        char *doc = prose_form_doc(sizes[i], NULL);
+        char *out = sandbox_call(&sb, sb.f_analyze, doc, strlen(doc));
+        CHECK_STR_HAS(out, "{\"blocked\":false,\"score\":0,\"matches\":[]");
+        printf("    %zu KiB prose form: %llu fuel\n", sizes[i] / 1024,
+               (unsigned long long)sb.last_fuel);
+        free(out);
+        free(doc);
+        doc = prose_form_doc(sizes[i], attack);
+        out = sandbox_call(&sb, sb.f_analyze, doc, strlen(doc));
+        CHECK_STR_HAS(out, "\"blocked\":true");
+        CHECK_STR_HAS(out, "\"rule_id\":942100");
+        CHECK_STR_HAS(out, "\"location\":\"ARGS:id\"");
+        free(out);
+        free(doc);
+    }
+    /* 256 KiB: inspected up to 64 KiB, the rest reported (and not walked) */
+    char *doc = prose_form_doc(256 * 1024, attack);
+    char *out = sandbox_call(&sb, sb.f_analyze, doc, strlen(doc));
+    CHECK_STR_HAS(out, "\"blocked\":true");
+    CHECK_STR_HAS(out, "\"rule_id\":920410");
+    printf("    256 KiB prose form: %llu fuel\n", (unsigned long long)sb.last_fuel);
+    fflush(stdout);
+    free(out);
+    free(doc);
     sandbox_close(&sb);
 }
