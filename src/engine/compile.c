@@ -153,6 +153,7 @@ static void op_block(cc *c, uint8_t kind)
         return;
     }
     if (kind == CTL_LOOP) {
+        c->known_ok = false; /* a back edge joins here */
         cc_start_fuel_block(c);
         f->label_pc = c->last_op_pos;
     } else if (kind == CTL_IF) {
@@ -237,6 +238,27 @@ static void op_local_set(cc *c, uint32_t x, bool tee)
     operand v = cc_pop(c, t);
     if (c->r.failed)
         return;
+    if (!cc_dead(c) && (v.loc & CONST_TAG) && x >= c->type->nparams && c->known_ok) {
+        eng_slot k = c->consts[v.loc & ~SLOT_TAGS];
+        if (c->known_valid[x] && c->known[x] == k) {
+            /* the local already holds this value on every path that reaches here */
+            if (tee)
+                cc_push(c, t, x);
+            return;
+        }
+        if (c->local_refs[x] == 0 && c->len == c->entry_len) {
+            /* nothing has run yet: the frame setup writes the value */
+            c->entry_init[x] = k;
+            if (x < c->entry_lo)
+                c->entry_lo = x;
+            c->known[x] = k;
+            c->known_valid[x] = 1;
+            if (tee)
+                cc_push(c, t, x);
+            return;
+        }
+    }
+    c->known_valid[x] = 0;
     if (!cc_dead(c)) {
         bool fused = false;
         if (c->local_refs[x] == 0 && v.loc == cc_canon(c, top - 1) && c->last_dst_pos != NO_POS &&
@@ -681,6 +703,9 @@ static void cc_free(cc *c)
     free(c->patch);
     free(c->consts);
     free(c->chash);
+    free(c->known);
+    free(c->known_valid);
+    free(c->entry_init);
 }
 
 static bool read_locals(cc *c)
@@ -716,11 +741,19 @@ static bool read_locals(cc *c)
     c->nlocals = (uint32_t)total;
     c->local_types = calloc(total + 1, sizeof *c->local_types);
     c->local_refs = calloc(total + 1, sizeof *c->local_refs);
-    if (!c->local_types || !c->local_refs) {
+    c->known = calloc(total + 1, sizeof *c->known);
+    c->entry_init = calloc(total + 1, sizeof *c->entry_init);
+    c->known_valid = malloc(total + 1);
+    if (!c->local_types || !c->local_refs || !c->known || !c->entry_init || !c->known_valid) {
         NOMEM(c);
         return false;
     }
     memcpy(c->local_types, t->params, t->nparams * sizeof(eng_valtype));
+    /* declared locals start at zero, parameters at what the caller passed */
+    for (uint64_t i = 0; i < total; i++)
+        c->known_valid[i] = i >= t->nparams;
+    c->known_ok = true;
+    c->entry_lo = (uint32_t)total;
     r->p = save;
     groups = rd_u32(r);
     uint32_t k = t->nparams;
@@ -762,6 +795,7 @@ eng_status eng_compile_function(eng_module *m, uint32_t index, eng_error *err)
     ft.nparams = 0; /* the function's label carries no params */
     cc_push_ctl(c, CTL_FUNC, &ft);
     cc_start_fuel_block(c);
+    c->entry_len = c->len;
     while (!c->r.failed && instruction(c)) {
     }
     if (c->r.failed)
@@ -785,15 +819,23 @@ eng_status eng_compile_function(eng_module *m, uint32_t index, eng_error *err)
             *w = stack_base + (*w & ~SLOT_TAGS);
         /* else: a destination retargeted to a local */
     }
+    uint32_t ninit = c->nlocals - c->entry_lo;
+    if (ninit) {
+        /* the frame setup copies the locals' entry values and the constants in one run */
+        if (!cc_grow(c, (void **)&c->consts, &c->consts_cap, c->nconsts + ninit, sizeof *c->consts))
+            goto out;
+        memmove(c->consts + ninit, c->consts, c->nconsts * sizeof *c->consts);
+        memcpy(c->consts, c->entry_init + c->entry_lo, ninit * sizeof *c->consts);
+    }
     body->code = c->code;
     body->code_len = c->len;
     c->code = NULL;
     body->consts = c->consts;
-    body->nconsts = c->nconsts;
+    body->nconsts = c->nconsts + ninit;
     c->consts = NULL;
     body->nparams = c->type->nparams;
-    body->nlocals = c->nlocals;
-    body->const_base = const_base;
+    body->nlocals = c->nlocals - ninit; /* the frame setup zeroes the locals below the copy */
+    body->const_base = const_base - ninit;
     uint32_t frame = stack_base + c->max_height;
     if (frame < c->type->nresults)
         frame = c->type->nresults;

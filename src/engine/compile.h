@@ -80,6 +80,17 @@ typedef struct cc {
     /* the slot whose value the interpreter's accumulator holds after the last instruction
      * (NO_POS when none), and its value before that instruction (for unemit_last) */
     uint32_t acc_slot, acc_before;
+    /* Values of declared locals known at compile time, for the straight-line and forward-only
+     * code before the first loop (known_ok): there every path from the entry has passed the
+     * same writes, so a local.set of the value a local already holds can be dropped. The
+     * frame's own setup writes the first constants (entry_init, from entry_lo: a local.set of a
+     * constant before any emitted instruction costs nothing at run time). */
+    eng_slot *known;
+    uint8_t *known_valid;
+    bool known_ok;
+    eng_slot *entry_init;
+    uint32_t entry_lo;
+    size_t entry_len; /* code length after the function's first FUEL */
 } cc;
 
 typedef struct operand {

@@ -97,8 +97,14 @@ const int32_t *eng_exec_handlers(void)
 #define S(i) fp[pc[i]]
 #define U32(i) ((uint32_t)fp[pc[i]])
 
-static eng_trap run(eng_instance *root_arg, eng_func *entry, run_state *st_arg,
-                    const int32_t **table_out)
+#ifdef ENG_PROFILE_OPS
+#include "engine/exec_profile.inc"
+#endif
+
+/* Aligned so that the handlers' placement, to which the loop's speed is sensitive (see
+ * docs/PERFORMANCE.md), does not shift with the size of the code linked before it. */
+__attribute__((aligned(64))) static eng_trap run(eng_instance *root_arg, eng_func *entry,
+                                                 run_state *st_arg, const int32_t **table_out)
 {
     static const int32_t table[OP_COUNT] = {
 #define IR_ADDR(name) [OP_##name] = (int32_t)((char *)&&L_##name - (char *)&&L_base),
@@ -110,7 +116,16 @@ static eng_trap run(eng_instance *root_arg, eng_func *entry, run_state *st_arg,
         return ENG_TRAP_NONE;
     }
     const char *const base = (const char *)&&L_base;
+#ifdef ENG_PROFILE_OPS
+    prof_init(table);
+#define NEXT()                                                                                     \
+    do {                                                                                           \
+        prof_hit((int32_t)*pc);                                                                    \
+        goto *(const void *)(base + (int32_t)*pc);                                                 \
+    } while (0)
+#else
 #define NEXT() goto *(const void *)(base + (int32_t)*pc)
+#endif
 
     /* The root instance and the run state are needed on slow paths only: read through volatile
      * pointers, they stay in memory and leave the registers to the handlers' state (pc, fp, acc,

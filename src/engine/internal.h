@@ -97,17 +97,20 @@ typedef struct data_seg {
 } data_seg;
 
 /* One compiled function. The frame of a call is a window of slots:
- *   [params and locals: nlocals][operand stack: max_stack][constants: nconsts]
- * Instructions address every operand as a slot index in that window (see ir.h). */
+ *   [params and locals][constants][operand stack]
+ * Instructions address every operand as a slot index in that window (see ir.h). Frame setup
+ * zeroes slots nparams..nlocals-1, then copies nconsts values from consts to const_base: the
+ * entry values of the last locals, if the compiler gave them one (compile.c), then the
+ * constants. */
 typedef struct code_body {
     uint32_t *code;
     size_t code_len;
     eng_slot *consts;
     uint32_t nconsts;
-    uint32_t nparams, nlocals; /* nlocals includes the params */
-    uint32_t const_base;       /* first constant slot */
-    uint32_t frame_slots;      /* whole window, at least the result count */
-    const uint8_t *body;       /* raw body bytes (locals + expression) inside eng_module.bytes */
+    uint32_t nparams, nlocals; /* nlocals: the params and the locals that start at zero */
+    uint32_t const_base;
+    uint32_t frame_slots; /* whole window, at least the result count */
+    const uint8_t *body;  /* raw body bytes (locals + expression) inside eng_module.bytes */
     uint32_t body_len;
     uint32_t body_offset; /* file offset, for error messages */
 } code_body;

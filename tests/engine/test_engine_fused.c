@@ -171,3 +171,44 @@ TEST(test_loop_counter_step_and_test_fused_count_exactly)
     CHECK_UINT_EQ(eng_instance_fuel_used(f.instance) - one, 10u * 9u);
     fx_close(&f);
 }
+
+/* The compiler drops a local.set of a constant when the frame setup can write it (before any
+ * instruction has run) or when the local already holds it on every path (before the first loop):
+ * the results stay those of the Wasm program, fuel still counts every instruction. */
+TEST(test_constant_sets_dropped_only_when_the_local_holds_the_value)
+{
+    fx f = fx_open("engine_fused", NULL, NULL);
+    eng_slot p = 10;
+    uint64_t want = ((uint64_t)17 ^ (uint64_t)-5) ^ (f64_bits(-0.0) + 0);
+    eng_slot r = 0;
+    call(f.instance, "entry_values", &p, 1, &r, 1);
+    CHECK_UINT_EQ(r, want);
+    CHECK_UINT_EQ(call_i32(f.instance, "entry_set_after_read", NULL, 0), 5u);
+    CHECK_UINT_EQ(call_i32(f.instance, "entry_tee", NULL, 0), 8u);
+    p = 1;
+    CHECK_UINT_EQ(call_i32(f.instance, "zero_after_if_write", &p, 1), 0u);
+    p = 0;
+    CHECK_UINT_EQ(call_i32(f.instance, "zero_after_if_write", &p, 1), 0u);
+    p = 1;
+    CHECK_UINT_EQ(call_i32(f.instance, "set_after_branch", &p, 1), 0u);
+    p = 0;
+    CHECK_UINT_EQ(call_i32(f.instance, "set_after_branch", &p, 1), 6u);
+    p = 4; /* each iteration adds 0 + 1; the local ends at 3 */
+    CHECK_UINT_EQ(call_i32(f.instance, "zero_in_loop", &p, 1), 3004u);
+    /* a fresh frame after a call that left other values in the same stack slots */
+    CHECK_UINT_EQ(call_i32(f.instance, "entry_tee", NULL, 0), 8u);
+    p = 10;
+    call(f.instance, "entry_values", &p, 1, &r, 1);
+    CHECK_UINT_EQ(r, want);
+    /* fuel counts every Wasm instruction, a dropped set too (with the function's end):
+     * entry_set_after_read 6, entry_tee 5, zero_in_loop 8 + 17 per iteration */
+    eng_instance_set_fuel(f.instance, 1000000);
+    CHECK_UINT_EQ(call_i32(f.instance, "entry_set_after_read", NULL, 0), 5u);
+    CHECK_UINT_EQ(eng_instance_fuel_used(f.instance), 6u);
+    CHECK_UINT_EQ(call_i32(f.instance, "entry_tee", NULL, 0), 8u);
+    CHECK_UINT_EQ(eng_instance_fuel_used(f.instance), 5u);
+    p = 2;
+    CHECK_UINT_EQ(call_i32(f.instance, "zero_in_loop", &p, 1), 3002u);
+    CHECK_UINT_EQ(eng_instance_fuel_used(f.instance), 8u + 2u * 17u);
+    fx_close(&f);
+}

@@ -91,4 +91,45 @@
   (func (export "if_step_ge_u") (param i32) (result i32)
     (if (result i32) (i32.ge_u (local.tee 0 (i32.add (local.get 0) (i32.const 7))) (i32.const 100))
       (then (i32.add (local.get 0) (i32.const 1000)))
-      (else (local.get 0)))))
+      (else (local.get 0))))
+  ;; local.set of a constant that the compiler drops: a local's first value written by the frame
+  ;; setup, or a value the local already holds on every path before the first loop
+  (func (export "entry_values") (param i32) (result i64)
+    (local i32 i64 f64 i32)
+    (local.set 1 (i32.const 7))
+    (local.set 2 (i64.const -5))
+    (local.set 3 (f64.const -0))
+    (local.set 4 (i32.const 0))
+    (i64.xor
+      (i64.xor (i64.extend_i32_u (i32.add (local.get 1) (local.get 0))) (local.get 2))
+      (i64.add (i64.reinterpret_f64 (local.get 3)) (i64.extend_i32_u (local.get 4)))))
+  ;; the old value is read before the set: the set must not move to the frame setup
+  (func (export "entry_set_after_read") (result i32)
+    (local i32)
+    (local.get 0)
+    (local.set 0 (i32.const 5))
+    (i32.add (local.get 0)))
+  (func (export "entry_tee") (result i32)
+    (local i32)
+    (i32.add (local.tee 0 (i32.const 4)) (local.get 0)))
+  ;; a write on one path (the if) is not a known value after the join
+  (func (export "zero_after_if_write") (param i32) (result i32)
+    (local i32)
+    (if (local.get 0) (then (local.set 1 (i32.const 9))))
+    (local.set 1 (i32.const 0))
+    (local.get 1))
+  ;; after a branch, a set is no longer the frame's first write
+  (func (export "set_after_branch") (param i32) (result i32)
+    (local i32 i32)
+    (block (br_if 0 (local.get 0)) (local.set 1 (i32.const 6)) (local.set 2 (i32.const 0)))
+    (i32.add (local.get 1) (local.get 2)))
+  ;; inside a loop the local changes between iterations: every set runs
+  (func (export "zero_in_loop") (param i32) (result i32)
+    (local i32 i32)
+    (loop $l
+      (local.set 2 (i32.const 0))
+      (local.set 1 (i32.add (local.get 1) (local.get 2)))
+      (local.set 2 (i32.const 3))
+      (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+      (br_if $l (local.tee 0 (i32.add (local.get 0) (i32.const -1)))))
+    (i32.add (local.get 1) (i32.mul (local.get 2) (i32.const 1000)))))
