@@ -13,9 +13,6 @@ SDK_CARGO_DIR := $(abspath $(O))/sdk/cargo
 SDK_EXAMPLE_NAMES := header_rewriter blocker body_inspector cache_responder
 SDK_C_WASM := $(patsubst %,$(O)/guest/examples/%.wasm,$(SDK_EXAMPLE_NAMES)) # rule in mk/edge.mk
 
-# aegis-wasm-cli's Rust and AssemblyScript builds find the SDKs in the tree it was built from.
-$(O)/obj/src/cli/author_lang.o: CFLAGS += -DCLI_SOURCE_TREE='"$(CURDIR)"'
-
 # ---- Rust ----------------------------------------------------------------------------------------
 SDK_RUST_SRC := $(wildcard guest/sdk-rust/Cargo.toml guest/sdk-rust/src/*.rs \
                   guest/examples-rust/Cargo.toml guest/examples-rust/.cargo/config.toml \

@@ -37,3 +37,10 @@ $(O)/bench/waf_vs_crs: bench/waf/waf_vs_crs.c bench/waf/corpus_shim.c tests/waf/
                        $(WAF_NATIVE_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) $(LDOPT) -o $@ $(filter %.c,$^) $(WAF_NATIVE_OBJ) -lmodsecurity
+
+# Differential check of detection (bench/waf/waf_diff.c): the result JSON of every corpus request
+# and of ~11,000 variants, to compare byte for byte before and after a change to the WAF.
+$(O)/bench/waf_diff: bench/waf/waf_diff.c bench/waf/corpus_shim.c tests/waf/corpus.c \
+                     $(WAF_NATIVE_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) $(LDOPT) -o $@ $(filter %.c,$^) $(WAF_NATIVE_OBJ)

@@ -17,6 +17,7 @@
  * Every fetched or loaded module is compared with FILE's bytes, so a fast wrong answer cannot
  * pass for a result.
  */
+#include "curl_body.h"
 #include "deploy/deploy.h"
 #include "engine/engine.h"
 #include "wasmgen.h"
@@ -99,36 +100,12 @@ static int gen(const char *dir)
     return 0;
 }
 
-typedef struct body {
-    uint8_t *data;
-    size_t len, cap;
-} body;
-
-static size_t on_data(char *data, size_t size, size_t nmemb, void *ctx)
-{
-    body *b = ctx;
-    size_t n = size * nmemb;
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 1 << 20;
-        while (cap < b->len + n)
-            cap *= 2;
-        uint8_t *p = realloc(b->data, cap);
-        if (p == NULL)
-            return 0;
-        b->data = p;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, data, n);
-    b->len += n;
-    return n;
-}
-
 /* The peer's figure: GET the CAR, no verification. Returns the bytes received, 0 on failure. */
 static size_t plain_download(CURL *c, const char *url)
 {
-    body b = {0};
+    curl_body b = {.first_cap = 1 << 20};
     curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, curl_body_write);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
     long status = 0;
     CURLcode rc = curl_easy_perform(c);

@@ -145,96 +145,42 @@ static size_t fold_path(const char *in, size_t n, char *out)
 
 static const char empty_form[] = "";
 
-/* Per byte: its bit of nval.charmask (nval_char_bit), and two flags kept above those bits. */
+/* Per byte: its bit of nval.charmask, and two flags kept above those bits. The tables are
+ * built by the compiler from the expressions below, one place for each rule: NV_CHAR_BIT follows
+ * nval_char_bit (waf_int.h): '\n', '\r', then the ASCII punctuation runs in order from ' ', then
+ * 0xac and 0xe5. A byte given a bit there must be given the same one here. */
 #define NV_WS (1ull << 62)    /* is_space */
 #define NV_OTHER (1ull << 63) /* not an ASCII letter or digit */
 #define NV_FLAGS (NV_WS | NV_OTHER)
-static const uint64_t byte_info[256] = {
-    0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull,
-    0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull,
-    0x8000000000000000ull, 0xc000000000000000ull, 0xc000000000000001ull, 0xc000000000000000ull,
-    0xc000000000000000ull, 0xc000000000000002ull, 0x8000000000000000ull, 0x8000000000000000ull,
-    0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull,
-    0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull,
-    0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull,
-    0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull,
-    0xc000000000000004ull, 0x8000000000000008ull, 0x8000000000000010ull, 0x8000000000000020ull,
-    0x8000000000000040ull, 0x8000000000000080ull, 0x8000000000000100ull, 0x8000000000000200ull,
-    0x8000000000000400ull, 0x8000000000000800ull, 0x8000000000001000ull, 0x8000000000002000ull,
-    0x8000000000004000ull, 0x8000000000008000ull, 0x8000000000010000ull, 0x8000000000020000ull,
-    0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull,
-    0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull,
-    0x0000000000000000ull, 0x0000000000000000ull, 0x8000000000040000ull, 0x8000000000080000ull,
-    0x8000000000100000ull, 0x8000000000200000ull, 0x8000000000400000ull, 0x8000000000800000ull,
-    0x8000000001000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull,
-    0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull,
-    0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull,
-    0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull,
-    0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull,
-    0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull,
-    0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x8000000002000000ull,
-    0x8000000004000000ull, 0x8000000000000000ull, 0x8000000010000000ull, 0x8000000020000000ull,
-    0x8000000040000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull,
-    0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull,
-    0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull,
-    0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull,
-    0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull,
-    0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull,
-    0x0000000000000000ull, 0x0000000000000000ull, 0x0000000000000000ull, 0x8000000080000000ull,
-    0x8000000100000000ull, 0x8000000200000000ull, 0x8000000400000000ull, 0x8000000000000000ull,
-    0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull,
-    0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull,
-    0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull,
-    0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull,
-    0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull,
-    0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull,
-    0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull,
-    0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull,
-    0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull,
-    0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull,
-    0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull,
-    0x8000000800000000ull, 0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull,
-    0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull,
-    0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull,
-    0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull,
-    0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull,
-    0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull,
-    0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull,
-    0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull,
-    0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull,
-    0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull,
-    0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull,
-    0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull,
-    0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull,
-    0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull,
-    0x8000000000000000ull, 0x8000001000000000ull, 0x8000000000000000ull, 0x8000000000000000ull,
-    0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull,
-    0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull,
-    0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull,
-    0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull,
-    0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull,
-    0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull, 0x8000000000000000ull,
-};
-
-/* Per byte: its form in "low": ASCII capitals lowercased, whitespace as ' '. */
-static const unsigned char fold_low[256] = {
-    0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x20, 0x20, 0x20, 0x20, 0x20, 0x0e, 0x0f,
-    0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f,
-    0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2a, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f,
-    0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f,
-    0x40, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f,
-    0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7a, 0x5b, 0x5c, 0x5d, 0x5e, 0x5f,
-    0x60, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f,
-    0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7a, 0x7b, 0x7c, 0x7d, 0x7e, 0x7f,
-    0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x8b, 0x8c, 0x8d, 0x8e, 0x8f,
-    0x90, 0x91, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99, 0x9a, 0x9b, 0x9c, 0x9d, 0x9e, 0x9f,
-    0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf,
-    0xb0, 0xb1, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7, 0xb8, 0xb9, 0xba, 0xbb, 0xbc, 0xbd, 0xbe, 0xbf,
-    0xc0, 0xc1, 0xc2, 0xc3, 0xc4, 0xc5, 0xc6, 0xc7, 0xc8, 0xc9, 0xca, 0xcb, 0xcc, 0xcd, 0xce, 0xcf,
-    0xd0, 0xd1, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8, 0xd9, 0xda, 0xdb, 0xdc, 0xdd, 0xde, 0xdf,
-    0xe0, 0xe1, 0xe2, 0xe3, 0xe4, 0xe5, 0xe6, 0xe7, 0xe8, 0xe9, 0xea, 0xeb, 0xec, 0xed, 0xee, 0xef,
-    0xf0, 0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8, 0xf9, 0xfa, 0xfb, 0xfc, 0xfd, 0xfe, 0xff,
-};
+#define NV_IS_SPACE(c) ((c) == ' ' || ((c) >= '\t' && (c) <= '\r'))
+#define NV_IS_ALNUM(c)                                                                             \
+    (((c) >= '0' && (c) <= '9') || ((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z'))
+#define NV_CHAR_BIT(c)                                                                             \
+    ((c) == '\n'                ? 1                                                                \
+     : (c) == '\r'              ? 2                                                                \
+     : (c) >= ' ' && (c) <= '/' ? (c) - ' ' + 3                                                    \
+     : (c) >= ':' && (c) <= '@' ? (c) - ':' + 19                                                   \
+     : (c) >= '[' && (c) <= '`' ? (c) - '[' + 26                                                   \
+     : (c) >= '{' && (c) <= '~' ? (c) - '{' + 32                                                   \
+     : (c) == 0xac              ? 36                                                               \
+     : (c) == 0xe5              ? 37                                                               \
+                                : 0)
+#define NV_INFO(c)                                                                                 \
+    (((1ull << NV_CHAR_BIT(c)) >> 1) | (NV_IS_SPACE(c) ? NV_WS : 0) |                              \
+     (NV_IS_ALNUM(c) ? 0 : NV_OTHER))
+/* Its form in "low": ASCII capitals lowercased, whitespace as ' '. */
+#define NV_LOW(c)                                                                                  \
+    ((unsigned char)(NV_IS_SPACE(c) ? ' ' : (c) >= 'A' && (c) <= 'Z' ? (c) + 32 : (c)))
+#define NV_ROW(f, h)                                                                               \
+    f(h + 0), f(h + 1), f(h + 2), f(h + 3), f(h + 4), f(h + 5), f(h + 6), f(h + 7), f(h + 8),      \
+        f(h + 9), f(h + 10), f(h + 11), f(h + 12), f(h + 13), f(h + 14), f(h + 15)
+#define NV_TABLE(f)                                                                                \
+    NV_ROW(f, 0x00), NV_ROW(f, 0x10), NV_ROW(f, 0x20), NV_ROW(f, 0x30), NV_ROW(f, 0x40),           \
+        NV_ROW(f, 0x50), NV_ROW(f, 0x60), NV_ROW(f, 0x70), NV_ROW(f, 0x80), NV_ROW(f, 0x90),       \
+        NV_ROW(f, 0xa0), NV_ROW(f, 0xb0), NV_ROW(f, 0xc0), NV_ROW(f, 0xd0), NV_ROW(f, 0xe0),       \
+        NV_ROW(f, 0xf0)
+static const uint64_t byte_info[256] = {NV_TABLE(NV_INFO)};
+static const unsigned char fold_low[256] = {NV_TABLE(NV_LOW)};
 
 /* Whether a value needs the decoding rounds at all: '%', '&' or a UTF-8 lead byte of a form
  * utf8_fold rewrites (0xc0 and up). Most values have none, and then dec is raw. */
@@ -252,6 +198,19 @@ static bool needs_decode(const char *s, size_t n)
         if (u[i] == '%' || u[i] == '&' || u[i] >= 0xc0)
             return true;
     return false;
+}
+
+/* Appends byte c to the "low" form at low[l] and notes it in acc; returns the new length. A
+ * run of whitespace is one space: *sp says whether the last byte written was one. */
+static inline size_t fold_byte(unsigned char c, char *low, size_t l, bool *sp, uint64_t *acc)
+{
+    uint64_t t = byte_info[c];
+    bool ws = (t & NV_WS) != 0;
+    *acc |= t;
+    low[l] = (char)fold_low[c];
+    l += !(ws && *sp);
+    *sp = ws;
+    return l;
 }
 
 void nval_build(arena *a, nval *v, const char *raw, size_t raw_len)
@@ -298,12 +257,7 @@ void nval_build(arena *a, nval *v, const char *raw, size_t raw_len)
                 nul = true; /* the loop below starts over */
                 break;
             }
-            uint64_t t = byte_info[u[i]];
-            bool ws = (t & NV_WS) != 0;
-            acc |= t;
-            low[l] = (char)fold_low[u[i]];
-            l += !(ws && sp); /* a run of whitespace is one space */
-            sp = ws;
+            l = fold_byte(u[i], low, l, &sp, &acc);
         }
     }
     if (!nul) {
@@ -327,12 +281,7 @@ void nval_build(arena *a, nval *v, const char *raw, size_t raw_len)
             if (c == '.' && k > 0 && is_alpha(dec[k - 1]) && i + 1 < n && is_alpha(dec[i + 1]))
                 v->dotted_word = true;
             dec[k++] = (char)c;
-            uint64_t t = byte_info[c];
-            bool ws = (t & NV_WS) != 0;
-            acc |= t;
-            low[l] = (char)fold_low[c];
-            l += !(ws && sp);
-            sp = ws;
+            l = fold_byte(c, low, l, &sp, &acc);
         }
     }
     dec[k] = '\0';

@@ -1,7 +1,8 @@
 /*
- * Helpers of the module author's subcommands (author.h): argument parsing with positionals, a
- * bounded module reader, SHA-256, the search for the C SDK, and running clang with its output
- * captured (no shell: arguments are passed as they are, whatever characters a path holds).
+ * Helpers of the module author's subcommands (author.h): argument parsing with positionals and
+ * the option values several subcommands take, the project's build output, a bounded module
+ * reader, SHA-256, the search for an SDK, and running a compiler with its output captured (no
+ * shell: arguments are passed as they are, whatever characters a path holds).
  */
 #include "cli/author.h"
 
@@ -29,12 +30,14 @@ static bool option_takes_value(const cli_option *opts, size_t n, const char *arg
 }
 
 int author_parse(const cli_command *cmd, int argc, char **argv, const cli_option *opts,
-                 size_t opt_count, const char **pos, size_t max_pos, size_t *npos, bool *help)
+                 size_t opt_count, size_t max_pos, author_args *out)
 {
     char *rest[AUTHOR_ARGS_MAX + 1];
     int nrest = 0;
-    *npos = 0;
-    *help = false;
+    out->npos = 0;
+    out->help = false;
+    if (max_pos > AUTHOR_POSITIONAL_MAX)
+        max_pos = AUTHOR_POSITIONAL_MAX;
     if (argc > AUTHOR_ARGS_MAX)
         return cli_fail(cmd, CLI_EXIT_USAGE, "too many arguments (at most %d)", AUTHOR_ARGS_MAX);
     rest[nrest++] = argv[0];
@@ -43,10 +46,10 @@ int author_parse(const cli_command *cmd, int argc, char **argv, const cli_option
         if (strcmp(arg, "-o") == 0)
             arg = "--output";
         if (arg[0] != '-' || strcmp(arg, "-") == 0) {
-            if (*npos == max_pos)
+            if (out->npos == max_pos)
                 return cli_fail(cmd, CLI_EXIT_USAGE, "unexpected argument \"%s\" (see --help)",
                                 arg);
-            pos[(*npos)++] = arg;
+            out->pos[out->npos++] = arg;
             continue;
         }
         rest[nrest++] = arg;
@@ -56,7 +59,50 @@ int author_parse(const cli_command *cmd, int argc, char **argv, const cli_option
             rest[nrest++] = argv[++i];
     }
     rest[nrest] = NULL;
-    return cli_parse(cmd, nrest, rest, opts, opt_count, NULL, help);
+    return cli_parse(cmd, nrest, rest, opts, opt_count, NULL, &out->help);
+}
+
+int author_cid_version(const cli_command *cmd, const char *text, uint8_t *out)
+{
+    if (text == NULL) {
+        *out = 0;
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(text, "0") == 0 || strcmp(text, "1") == 0) {
+        *out = (uint8_t)(text[0] - '0');
+        return CLI_EXIT_OK;
+    }
+    return cli_fail(cmd, CLI_EXIT_USAGE, "--cid-version \"%s\": expected 0 or 1", text);
+}
+
+bool author_kind_parse(const char *type, cli_abi_kind *out)
+{
+    if (type == NULL)
+        *out = CLI_ABI_NONE;
+    else if (strcmp(type, "function") == 0)
+        *out = CLI_ABI_FUNCTION;
+    else if (strcmp(type, "waf") == 0)
+        *out = CLI_ABI_WAF;
+    else
+        return false;
+    return true;
+}
+
+int author_project_output(const cli_command *cmd, const char *dir, char out[AUTHOR_PATH_MAX_BYTES])
+{
+    char *real = realpath(dir, NULL);
+    if (real == NULL)
+        return cli_fail(cmd, CLI_EXIT_FAILED, "%s: %s", dir, strerror(errno));
+    const char *slash = strrchr(real, '/');
+    const char *name = slash && slash[1] ? slash + 1 : "module";
+    /* "build/x.wasm" rather than "./build/x.wasm" for the usual run inside the project. */
+    int n = strcmp(dir, ".") == 0
+                ? snprintf(out, AUTHOR_PATH_MAX_BYTES, "build/%s.wasm", name)
+                : snprintf(out, AUTHOR_PATH_MAX_BYTES, "%s/build/%s.wasm", dir, name);
+    free(real);
+    if (n >= AUTHOR_PATH_MAX_BYTES)
+        return cli_fail(cmd, CLI_EXIT_FAILED, "%s: path too long", dir);
+    return CLI_EXIT_OK;
 }
 
 int author_read_module(const cli_command *cmd, const char *path, uint8_t **bytes, size_t *len)
@@ -108,25 +154,26 @@ void author_sha256_hex(const uint8_t *bytes, size_t len, char out[AUTHOR_SHA256_
     sodium_bin2hex(out, AUTHOR_SHA256_HEX_BYTES, digest, sizeof digest);
 }
 
-static bool has_sdk(const char *dir)
+const char *author_source_tree(void)
+{
+    return CLI_SOURCE_TREE[0] != '\0' ? CLI_SOURCE_TREE : "the source tree";
+}
+
+static bool has_marker(const char *dir, const char *marker)
 {
     char path[AUTHOR_PATH_MAX_BYTES];
-    if (snprintf(path, sizeof path, "%s/aegis.h", dir) >= (int)sizeof path)
+    if (snprintf(path, sizeof path, "%s/%s", dir, marker) >= (int)sizeof path)
         return false;
     return access(path, R_OK) == 0;
 }
 
-int author_sdk_dir(const cli_command *cmd, char out[AUTHOR_PATH_MAX_BYTES])
+int author_find_sdk(const char *var, const char *sub, const char *marker,
+                    char out[AUTHOR_PATH_MAX_BYTES])
 {
-    const char *env = getenv("AEGIS_SDK_DIR");
+    const char *env = getenv(var);
     if (env != NULL && env[0] != '\0') {
-        if (!has_sdk(env))
-            return cli_fail(cmd, CLI_EXIT_TOOLCHAIN,
-                            "AEGIS_SDK_DIR is %s, which has no aegis.h: point it at the SDK "
-                            "directory (guest/sdk of the source tree)",
-                            env);
         snprintf(out, AUTHOR_PATH_MAX_BYTES, "%s", env);
-        return CLI_EXIT_OK;
+        return has_marker(env, marker) ? AUTHOR_SDK_FOUND : AUTHOR_SDK_BAD_VAR;
     }
     char exe[AUTHOR_PATH_MAX_BYTES];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -135,21 +182,34 @@ int author_sdk_dir(const cli_command *cmd, char out[AUTHOR_PATH_MAX_BYTES])
         char *slash = strrchr(exe, '/');
         if (slash != NULL) {
             *slash = '\0';
-            if (snprintf(out, AUTHOR_PATH_MAX_BYTES, "%s/../share/aegis-edge/sdk", exe) <
+            if (snprintf(out, AUTHOR_PATH_MAX_BYTES, "%s/../share/aegis-edge/%s", exe, sub) <
                     AUTHOR_PATH_MAX_BYTES &&
-                has_sdk(out))
-                return CLI_EXIT_OK;
+                has_marker(out, marker))
+                return AUTHOR_SDK_FOUND;
         }
     }
     if (CLI_SOURCE_TREE[0] != '\0' &&
-        snprintf(out, AUTHOR_PATH_MAX_BYTES, "%s/guest/sdk", CLI_SOURCE_TREE) <
+        snprintf(out, AUTHOR_PATH_MAX_BYTES, "%s/guest/%s", CLI_SOURCE_TREE, sub) <
             AUTHOR_PATH_MAX_BYTES &&
-        has_sdk(out))
-        return CLI_EXIT_OK;
-    return cli_fail(cmd, CLI_EXIT_TOOLCHAIN,
-                    "the C SDK (aegis.h) was not found in $AEGIS_SDK_DIR, "
-                    "<program dir>/../share/aegis-edge/sdk or %s/guest/sdk: set AEGIS_SDK_DIR",
-                    CLI_SOURCE_TREE[0] ? CLI_SOURCE_TREE : "the source tree");
+        has_marker(out, marker))
+        return AUTHOR_SDK_FOUND;
+    return AUTHOR_SDK_NONE;
+}
+
+int author_sdk_dir(const cli_command *cmd, char out[AUTHOR_PATH_MAX_BYTES])
+{
+    int found = author_find_sdk("AEGIS_SDK_DIR", "sdk", "aegis.h", out);
+    if (found == AUTHOR_SDK_BAD_VAR)
+        return cli_fail(cmd, CLI_EXIT_TOOLCHAIN,
+                        "AEGIS_SDK_DIR is %s, which has no aegis.h: point it at the SDK "
+                        "directory (guest/sdk of the source tree)",
+                        out);
+    if (found == AUTHOR_SDK_NONE)
+        return cli_fail(cmd, CLI_EXIT_TOOLCHAIN,
+                        "the C SDK (aegis.h) was not found in $AEGIS_SDK_DIR, "
+                        "<program dir>/../share/aegis-edge/sdk or %s/guest/sdk: set AEGIS_SDK_DIR",
+                        author_source_tree());
+    return CLI_EXIT_OK;
 }
 
 /* Reads what a child wrote into a temporary file (at most cap-1 bytes, NUL-terminated). */
@@ -162,7 +222,9 @@ static void slurp(FILE *f, char *out, size_t cap)
     out[n] = '\0';
 }
 
-int author_run(const char *const argv[], char *out, size_t out_cap, char *err, size_t err_cap)
+/* author_run and author_run_in: err NULL passes stderr through. */
+static int run_child(const char *cwd, const char *env_name, const char *env_value,
+                     const char *const argv[], char *out, size_t out_cap, char *err, size_t err_cap)
 {
     FILE *out_f = out ? tmpfile() : NULL, *err_f = err ? tmpfile() : NULL;
     if ((out && out_f == NULL) || (err && err_f == NULL)) {
@@ -176,13 +238,17 @@ int author_run(const char *const argv[], char *out, size_t out_cap, char *err, s
     fflush(stderr);
     pid_t pid = fork();
     if (pid == 0) {
-        int null_fd = open("/dev/null", O_RDWR);
+        int null_fd = open("/dev/null", O_RDONLY);
         if (null_fd >= 0)
             dup2(null_fd, 0);
         if (out_f)
             dup2(fileno(out_f), 1);
         if (err_f)
             dup2(fileno(err_f), 2);
+        if (cwd != NULL && chdir(cwd) != 0)
+            _exit(127);
+        if (env_name != NULL && env_value != NULL)
+            setenv(env_name, env_value, 1);
         execvp(argv[0], (char *const *)argv);
         _exit(127);
     }
@@ -202,6 +268,17 @@ int author_run(const char *const argv[], char *out, size_t out_cap, char *err, s
         fclose(err_f);
     }
     return rc;
+}
+
+int author_run(const char *const argv[], char *out, size_t out_cap, char *err, size_t err_cap)
+{
+    return run_child(NULL, NULL, NULL, argv, out, out_cap, err, err_cap);
+}
+
+int author_run_in(const char *cwd, const char *env_name, const char *env_value,
+                  const char *const argv[], char *out, size_t out_cap)
+{
+    return run_child(cwd, env_name, env_value, argv, out, out_cap, NULL, 0);
 }
 
 int author_print_json(const cli_command *cmd, json_t *value)

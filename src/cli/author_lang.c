@@ -17,13 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-/* The source tree the program was built from, set by mk/sdk.mk for this file. */
-#ifndef CLI_SOURCE_TREE
-#define CLI_SOURCE_TREE ""
-#endif
 
 enum { LANG_METADATA_MAX_BYTES = 4 * 1024 * 1024, LANG_COPY_CHUNK_BYTES = 65536 };
 
@@ -67,47 +61,6 @@ author_lang author_lang_detect(const char *dir)
     if (file_in(dir, "asconfig.json"))
         return AUTHOR_LANG_TS;
     return AUTHOR_LANG_C;
-}
-
-/* Runs argv in directory cwd with RUSTC=rustc (when not NULL) in its environment; stdout into
- * out (NUL-terminated, at most cap-1 bytes) or passed through when out is NULL; stderr passed
- * through (compiler diagnostics are for the author). Returns the exit status, 127 when it could
- * not start, -1 when killed by a signal. */
-static int run_in(const char *cwd, const char *const argv[], const char *rustc, char *out,
-                  size_t cap)
-{
-    FILE *out_f = out ? tmpfile() : NULL;
-    if (out && out_f == NULL)
-        return 127;
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid == 0) {
-        int null_fd = open("/dev/null", O_RDONLY);
-        if (null_fd >= 0)
-            dup2(null_fd, 0);
-        if (out_f)
-            dup2(fileno(out_f), 1);
-        if (chdir(cwd) != 0)
-            _exit(127);
-        if (rustc != NULL)
-            setenv("RUSTC", rustc, 1);
-        execvp(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    int status = 0, rc = 127;
-    if (pid > 0) {
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-            ;
-        rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    }
-    if (out_f) {
-        rewind(out_f);
-        size_t n = fread(out, 1, cap - 1, out_f);
-        out[n] = '\0';
-        fclose(out_f);
-    }
-    return rc;
 }
 
 /* An absolute form of path (its directory must exist), for a child that runs elsewhere. */
@@ -196,7 +149,7 @@ static int rust_toolchain(const cli_command *cmd, const char **cargo, const char
                         access(*cargo, X_OK) != 0 ? *cargo : *rustc);
     char sysroot[AUTHOR_PATH_MAX_BYTES];
     const char *argv[] = {*rustc, "--print", "sysroot", NULL};
-    if (run_in(".", argv, NULL, sysroot, sizeof sysroot) != 0)
+    if (author_run_in(".", NULL, NULL, argv, sysroot, sizeof sysroot) != 0)
         return cli_fail(cmd, CLI_EXIT_TOOLCHAIN, "%s --print sysroot failed", *rustc);
     sysroot[strcspn(sysroot, "\n")] = '\0';
     char std_dir[AUTHOR_PATH_MAX_BYTES + 32];
@@ -225,7 +178,7 @@ static int rust_artifact(const cli_command *cmd, const char *dir, const char *ca
         return cli_fail(cmd, CLI_EXIT_FAILED, "out of memory");
     const char *argv[] = {cargo,       "metadata", "--format-version", "1", "--no-deps",
                           "--offline", NULL};
-    int rc = run_in(dir, argv, rustc, meta, LANG_METADATA_MAX_BYTES);
+    int rc = author_run_in(dir, "RUSTC", rustc, argv, meta, LANG_METADATA_MAX_BYTES);
     json_error_t jerr;
     json_t *root = rc == 0 ? json_loads(meta, 0, &jerr) : NULL;
     free(meta);
@@ -287,7 +240,7 @@ static int build_rust(const cli_command *cmd, const char *dir, const char *outpu
         cargo,      "build",       "--release", "--offline",
         "--target", "wasm32-wasi", "--config",  "source.crates-io.replace-with=\"debian\"",
         "--config", registry,      NULL};
-    rc = run_in(dir, argv, rustc, NULL, 0);
+    rc = author_run_in(dir, "RUSTC", rustc, argv, NULL, 0);
     if (rc != 0)
         return cli_fail(cmd, CLI_EXIT_FAILED,
                         rc < 0 ? "compilation failed: %s was killed by a signal"
@@ -306,36 +259,15 @@ int author_lang_sdk_dir(const cli_command *cmd, author_lang lang, char out[AUTHO
     const char *var = rust ? "AEGIS_SDK_RUST_DIR" : "AEGIS_SDK_AS_DIR";
     const char *sub = rust ? "sdk-rust" : "sdk-as";
     const char *marker = rust ? "src/lib.rs" : "aegis-edge/index.ts";
-    const char *env = getenv(var);
-    if (env != NULL && env[0] != '\0') {
-        if (!file_in(env, marker))
-            return cli_fail(cmd, CLI_EXIT_TOOLCHAIN, "%s is %s, which has no %s", var, env, marker);
-        snprintf(out, AUTHOR_PATH_MAX_BYTES, "%s", env);
-        return CLI_EXIT_OK;
-    }
-    char exe[AUTHOR_PATH_MAX_BYTES];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash != NULL) {
-            *slash = '\0';
-            if (snprintf(out, AUTHOR_PATH_MAX_BYTES, "%s/../share/aegis-edge/%s", exe, sub) <
-                    AUTHOR_PATH_MAX_BYTES &&
-                file_in(out, marker))
-                return CLI_EXIT_OK;
-        }
-    }
-    if (CLI_SOURCE_TREE[0] != '\0' &&
-        snprintf(out, AUTHOR_PATH_MAX_BYTES, "%s/guest/%s", CLI_SOURCE_TREE, sub) <
-            AUTHOR_PATH_MAX_BYTES &&
-        file_in(out, marker))
-        return CLI_EXIT_OK;
-    return cli_fail(cmd, CLI_EXIT_TOOLCHAIN,
-                    "the %s SDK was not found in $%s, <program dir>/../share/aegis-edge/%s or "
-                    "%s/guest/%s: set %s",
-                    rust ? "Rust" : "AssemblyScript", var, sub,
-                    CLI_SOURCE_TREE[0] ? CLI_SOURCE_TREE : "the source tree", sub, var);
+    int found = author_find_sdk(var, sub, marker, out);
+    if (found == AUTHOR_SDK_BAD_VAR)
+        return cli_fail(cmd, CLI_EXIT_TOOLCHAIN, "%s is %s, which has no %s", var, out, marker);
+    if (found == AUTHOR_SDK_NONE)
+        return cli_fail(cmd, CLI_EXIT_TOOLCHAIN,
+                        "the %s SDK was not found in $%s, <program dir>/../share/aegis-edge/%s or "
+                        "%s/guest/%s: set %s",
+                        rust ? "Rust" : "AssemblyScript", var, sub, author_source_tree(), sub, var);
+    return CLI_EXIT_OK;
 }
 
 static int build_ts(const cli_command *cmd, const char *dir, const char *output)
@@ -369,7 +301,7 @@ static int build_ts(const cli_command *cmd, const char *dir, const char *output)
     const char *argv[] = {node,    asc,           "--config", "asconfig.json", "--outFile",
                           out_abs, "--transform", transform,  "--path",        sdk_abs,
                           "--use", LANG_AS_ABORT, NULL};
-    rc = run_in(dir, argv, NULL, NULL, 0);
+    rc = author_run_in(dir, NULL, NULL, argv, NULL, 0);
     if (rc == 127)
         return cli_fail(cmd, CLI_EXIT_TOOLCHAIN,
                         "%s could not be started: install the Debian package nodejs, or set "

@@ -164,24 +164,22 @@ static int list_sources(const cli_command *cmd, const char *dir, char **names, s
     return rc;
 }
 
-/* DIR/build/NAME.wasm, NAME being the last component of DIR's real path. */
-static int default_output(const cli_command *cmd, const char *dir, char out[AUTHOR_PATH_MAX_BYTES])
+/* --output, else the project's build output (author_project_output) in a build/ directory
+ * created when missing. */
+static int choose_output(const cli_command *cmd, const build_options *o,
+                         char out[AUTHOR_PATH_MAX_BYTES])
 {
-    char *real = realpath(dir, NULL);
-    if (real == NULL)
-        return cli_fail(cmd, CLI_EXIT_FAILED, "%s: %s", dir, strerror(errno));
-    const char *slash = strrchr(real, '/');
-    const char *name = slash && slash[1] ? slash + 1 : "module";
+    if (o->output != NULL)
+        return snprintf(out, AUTHOR_PATH_MAX_BYTES, "%s", o->output) >= AUTHOR_PATH_MAX_BYTES
+                   ? cli_fail(cmd, CLI_EXIT_USAGE, "--output: path too long")
+                   : CLI_EXIT_OK;
+    const char *dir = o->dir;
+    int rc = author_project_output(cmd, dir, out);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     char build_dir[AUTHOR_PATH_MAX_BYTES];
-    /* "build/x.wasm" rather than "./build/x.wasm" for the usual `build` in the project. */
-    int too_long = (strcmp(dir, ".") == 0 ? snprintf(build_dir, sizeof build_dir, "build")
-                                          : snprintf(build_dir, sizeof build_dir, "%s/build",
-                                                     dir)) >= (int)sizeof build_dir ||
-                   snprintf(out, AUTHOR_PATH_MAX_BYTES, "%s/%s.wasm", build_dir, name) >=
-                       AUTHOR_PATH_MAX_BYTES;
-    free(real);
-    if (too_long)
-        return cli_fail(cmd, CLI_EXIT_FAILED, "%s: path too long", dir);
+    snprintf(build_dir, sizeof build_dir, "%s", out);
+    *strrchr(build_dir, '/') = '\0'; /* the output always has a directory: build/ */
     if (mkdir(build_dir, 0755) != 0 && errno != EEXIST)
         return cli_fail(cmd, CLI_EXIT_FAILED, "%s: %s", build_dir, strerror(errno));
     return CLI_EXIT_OK;
@@ -293,32 +291,18 @@ static int run(const cli_command *cmd, int argc, char **argv)
                                {"type", &o.type, NULL},
                                {"release", NULL, &o.release},
                                {"json", NULL, &o.json}};
-    const char *pos[1];
-    size_t npos;
-    bool help_shown;
-    int rc = author_parse(cmd, argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, &npos,
-                          &help_shown);
-    if (rc != CLI_EXIT_OK || help_shown)
+    author_args a;
+    int rc = author_parse(cmd, argc, argv, opts, sizeof opts / sizeof opts[0], 1, &a);
+    if (rc != CLI_EXIT_OK || a.help)
         return rc;
-    o.dir = npos ? pos[0] : ".";
-    if (o.type == NULL)
-        o.kind = CLI_ABI_NONE;
-    else if (strcmp(o.type, "function") == 0)
-        o.kind = CLI_ABI_FUNCTION;
-    else if (strcmp(o.type, "waf") == 0)
-        o.kind = CLI_ABI_WAF;
-    else
+    o.dir = a.npos ? a.pos[0] : ".";
+    if (!author_kind_parse(o.type, &o.kind))
         return cli_fail(cmd, CLI_EXIT_USAGE, "--type is function or waf, not \"%s\"", o.type);
 
     char clang[AUTHOR_PATH_MAX_BYTES], sdk[AUTHOR_PATH_MAX_BYTES], output[AUTHOR_PATH_MAX_BYTES];
     author_lang lang = author_lang_detect(o.dir);
     if (lang != AUTHOR_LANG_C) { /* Rust or AssemblyScript (author_lang.c), then the same checks */
-        if (o.output != NULL)
-            rc = snprintf(output, sizeof output, "%s", o.output) >= (int)sizeof output
-                     ? cli_fail(cmd, CLI_EXIT_USAGE, "--output: path too long")
-                     : CLI_EXIT_OK;
-        else
-            rc = default_output(cmd, o.dir, output);
+        rc = choose_output(cmd, &o, output);
         if (rc == CLI_EXIT_OK)
             rc = author_lang_build(cmd, lang, o.dir, output);
         return rc != CLI_EXIT_OK ? rc : verify(cmd, &o, output);
@@ -333,14 +317,8 @@ static int run(const cli_command *cmd, int argc, char **argv)
     char *sources[BUILD_SOURCES_MAX];
     size_t nsources = 0;
     rc = list_sources(cmd, o.dir, sources, &nsources);
-    if (rc == CLI_EXIT_OK) {
-        if (o.output != NULL) {
-            if (snprintf(output, sizeof output, "%s", o.output) >= (int)sizeof output)
-                rc = cli_fail(cmd, CLI_EXIT_USAGE, "--output: path too long");
-        } else {
-            rc = default_output(cmd, o.dir, output);
-        }
-    }
+    if (rc == CLI_EXIT_OK)
+        rc = choose_output(cmd, &o, output);
     if (rc == CLI_EXIT_OK)
         rc = compile(cmd, &o, clang, sysroot, sdk, sources, nsources, output);
     for (size_t i = 0; i < nsources; i++)

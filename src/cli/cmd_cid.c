@@ -23,46 +23,30 @@ static const char help[] =
     "\n"
     "exit status: 0 printed, 1 FILE unreadable, 2 usage error\n";
 
-static int parse_cid_version(const cli_command *cmd, const char *text, uint8_t *out)
-{
-    if (text == NULL) {
-        *out = 0;
-        return CLI_EXIT_OK;
-    }
-    if (strcmp(text, "0") == 0 || strcmp(text, "1") == 0) {
-        *out = (uint8_t)(text[0] - '0');
-        return CLI_EXIT_OK;
-    }
-    return cli_fail(cmd, CLI_EXIT_USAGE, "--cid-version \"%s\": expected 0 or 1", text);
-}
-
 static int run(const cli_command *cmd, int argc, char **argv)
 {
     const char *version = NULL;
     bool json = false;
     const cli_option opts[] = {{"cid-version", &version, NULL}, {"json", NULL, &json}};
-    const char *pos[1];
-    size_t npos;
-    bool help_shown;
-    int rc = author_parse(cmd, argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, &npos,
-                          &help_shown);
-    if (rc != CLI_EXIT_OK || help_shown)
+    author_args a;
+    int rc = author_parse(cmd, argc, argv, opts, sizeof opts / sizeof opts[0], 1, &a);
+    if (rc != CLI_EXIT_OK || a.help)
         return rc;
-    if (npos != 1)
+    if (a.npos != 1)
         return cli_fail(cmd, CLI_EXIT_USAGE, "needs the FILE (see --help)");
     uint8_t cid_version = 0;
-    if ((rc = parse_cid_version(cmd, version, &cid_version)) != CLI_EXIT_OK)
+    if ((rc = author_cid_version(cmd, version, &cid_version)) != CLI_EXIT_OK)
         return rc;
     struct stat st;
-    if (stat(pos[0], &st) != 0)
-        return cli_fail(cmd, CLI_EXIT_FAILED, "%s: %s", pos[0], strerror(errno));
+    if (stat(a.pos[0], &st) != 0)
+        return cli_fail(cmd, CLI_EXIT_FAILED, "%s: %s", a.pos[0], strerror(errno));
     if (!S_ISREG(st.st_mode))
-        return cli_fail(cmd, CLI_EXIT_FAILED, "%s: not a regular file", pos[0]);
+        return cli_fail(cmd, CLI_EXIT_FAILED, "%s: not a regular file", a.pos[0]);
 
     dep_import_options profile = dep_import_profile(cid_version);
     dep_cid cid;
     dep_error err;
-    if (dep_import_file(pos[0], &profile, NULL, NULL, &cid, &err) != DEP_OK)
+    if (dep_import_file(a.pos[0], &profile, NULL, NULL, &cid, &err) != DEP_OK)
         return cli_fail(cmd, CLI_EXIT_FAILED, "%s", err.message);
     char text[DEP_CID_TEXT_MAX];
     dep_cid_string(&cid, text);
@@ -70,7 +54,7 @@ static int run(const cli_command *cmd, int argc, char **argv)
         printf("%s\n", text);
         return CLI_EXIT_OK;
     }
-    return author_print_json(cmd, json_pack("{s:s, s:I, s:s, s:i}", "file", pos[0], "size",
+    return author_print_json(cmd, json_pack("{s:s, s:I, s:s, s:i}", "file", a.pos[0], "size",
                                             (json_int_t)st.st_size, "cid", text, "cid_version",
                                             (int)cid_version));
 }

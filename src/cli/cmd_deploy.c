@@ -69,31 +69,12 @@ typedef struct deploy_result {
     char register_line[DEPLOY_LINE_MAX_BYTES];
 } deploy_result;
 
-static int parse_cid_version(const cli_command *cmd, const char *text, uint8_t *out)
-{
-    if (text == NULL) {
-        *out = 0;
-        return CLI_EXIT_OK;
-    }
-    if (strcmp(text, "0") == 0 || strcmp(text, "1") == 0) {
-        *out = (uint8_t)(text[0] - '0');
-        return CLI_EXIT_OK;
-    }
-    return cli_fail(cmd, CLI_EXIT_USAGE, "--cid-version \"%s\": expected 0 or 1", text);
-}
-
 static int parse_options(const cli_command *cmd, deploy_options *o)
 {
-    int rc = parse_cid_version(cmd, o->version, &o->cid_version);
+    int rc = author_cid_version(cmd, o->version, &o->cid_version);
     if (rc != CLI_EXIT_OK)
         return rc;
-    if (o->type == NULL)
-        o->kind = CLI_ABI_NONE;
-    else if (strcmp(o->type, "function") == 0)
-        o->kind = CLI_ABI_FUNCTION;
-    else if (strcmp(o->type, "waf") == 0)
-        o->kind = CLI_ABI_WAF;
-    else
+    if (!author_kind_parse(o->type, &o->kind))
         return cli_fail(cmd, CLI_EXIT_USAGE, "--type \"%s\": expected function or waf", o->type);
     o->timeout_ms = 0;
     if (o->timeout != NULL) {
@@ -116,14 +97,9 @@ static int parse_options(const cli_command *cmd, deploy_options *o)
  * directory's name (the default output of `build`, which a project made by `init` runs). */
 static int default_module(const cli_command *cmd, char out[AUTHOR_PATH_MAX_BYTES])
 {
-    char cwd[AUTHOR_PATH_MAX_BYTES];
-    if (getcwd(cwd, sizeof cwd) == NULL)
-        return cli_fail(cmd, CLI_EXIT_FAILED, "cannot read the current directory: %s",
-                        strerror(errno));
-    const char *slash = strrchr(cwd, '/');
-    const char *name = slash && slash[1] ? slash + 1 : cwd;
-    if (snprintf(out, AUTHOR_PATH_MAX_BYTES, "build/%s.wasm", name) >= AUTHOR_PATH_MAX_BYTES)
-        return cli_fail(cmd, CLI_EXIT_FAILED, "the current directory's name is too long");
+    int rc = author_project_output(cmd, ".", out);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     if (access(out, R_OK) != 0)
         return cli_fail(cmd, CLI_EXIT_FAILED,
                         "no FILE given, and this directory has no build output %s: run `make` "
@@ -317,18 +293,15 @@ static int run(const cli_command *cmd, int argc, char **argv)
                                {"no-pin", NULL, &o.no_pin},
                                {"force", NULL, &o.force},
                                {"json", NULL, &o.json}};
-    const char *pos[1];
-    size_t npos;
-    bool help_shown;
-    int rc = author_parse(cmd, argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, &npos,
-                          &help_shown);
-    if (rc != CLI_EXIT_OK || help_shown)
+    author_args a;
+    int rc = author_parse(cmd, argc, argv, opts, sizeof opts / sizeof opts[0], 1, &a);
+    if (rc != CLI_EXIT_OK || a.help)
         return rc;
     if ((rc = parse_options(cmd, &o)) != CLI_EXIT_OK)
         return rc;
     char found[AUTHOR_PATH_MAX_BYTES];
-    if (npos == 1) {
-        o.file = pos[0];
+    if (a.npos == 1) {
+        o.file = a.pos[0];
     } else {
         if ((rc = default_module(cmd, found)) != CLI_EXIT_OK)
             return rc;

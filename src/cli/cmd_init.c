@@ -9,11 +9,9 @@
 #include "cli/author_lang.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 enum { INIT_NAME_MAX_BYTES = 64 };
 
@@ -109,25 +107,8 @@ static const char waf_source[] =
     "    return aegis_buf_finish(&b);\n"
     "}\n";
 
-static const char makefile[] =
-    "# Builds build/%1$s.wasm from the .c files here with " CLI_PROGRAM " (README.md).\n"
-    "AEGIS_WASM_CLI ?= " CLI_PROGRAM "\n"
-    "\n"
-    ".PHONY: all inspect test serve clean\n"
-    "all:\n"
-    "\t$(AEGIS_WASM_CLI) build --type %2$s .\n"
-    "\n"
-    "inspect: all\n"
-    "\t$(AEGIS_WASM_CLI) inspect build/%1$s.wasm\n"
-    "\n"
-    "test: all\n"
-    "\t$(AEGIS_WASM_CLI) test --request request.json\n"
-    "\n"
-    "serve:\n"
-    "\t$(AEGIS_WASM_CLI) serve .\n"
-    "\n"
-    "clean:\n"
-    "\trm -rf build\n";
+static const char makefile[] = "# Builds build/%1$s.wasm from the .c files here with " CLI_PROGRAM
+                               " (README.md).\n" INIT_MAKEFILE_TARGETS "\trm -rf build\n";
 
 static const char readme[] =
     "# %1$s\n"
@@ -182,45 +163,19 @@ static bool valid_name(const char *name)
     return true;
 }
 
-/* Creates dir/file (never replacing one) with text formatted from fmt and the project's words.
- * Templates name them by position: %1$s the name, %2$s the type, %3$s the kind in words, %4$s
- * the entry point; POSIX wants a template that uses one of them to use every earlier one too. */
-static int write_file(const cli_command *cmd, const char *dir, const char *file, const char *fmt,
-                      const char *name, const char *type, const char *kind, const char *entry)
-{
-    char path[AUTHOR_PATH_MAX_BYTES];
-    if (snprintf(path, sizeof path, "%s/%s", dir, file) >= (int)sizeof path)
-        return cli_fail(cmd, CLI_EXIT_FAILED, "%s/%s: path too long", dir, file);
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (f == NULL) {
-        int e = errno;
-        if (fd >= 0)
-            close(fd);
-        return cli_fail(cmd, CLI_EXIT_FAILED, "%s: %s", path, strerror(e));
-    }
-    fprintf(f, fmt, name, type, kind, entry);
-    if (fclose(f) != 0)
-        return cli_fail(cmd, CLI_EXIT_FAILED, "%s: %s", path, strerror(errno));
-    return CLI_EXIT_OK;
-}
-
 static int run(const cli_command *cmd, int argc, char **argv)
 {
     const char *lang = "c", *type = "function", *dir = NULL;
     const cli_option opts[] = {{"lang", &lang, NULL}, {"type", &type, NULL}, {"dir", &dir, NULL}};
-    const char *pos[1];
-    size_t npos;
-    bool help_shown;
-    int rc = author_parse(cmd, argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, &npos,
-                          &help_shown);
-    if (rc != CLI_EXIT_OK || help_shown)
+    author_args a;
+    int rc = author_parse(cmd, argc, argv, opts, sizeof opts / sizeof opts[0], 1, &a);
+    if (rc != CLI_EXIT_OK || a.help)
         return rc;
-    if (npos == 0)
+    if (a.npos == 0)
         return cli_fail(cmd, CLI_EXIT_USAGE,
                         "the project needs a NAME (usage: " CLI_PROGRAM
                         " init NAME [--type function|waf] [--dir DIR])");
-    const char *name = pos[0];
+    const char *name = a.pos[0];
     if (!valid_name(name))
         return cli_fail(cmd, CLI_EXIT_USAGE,
                         "\"%s\" is not a project name: 1 to %d letters, digits, '-' or '_', "
@@ -229,9 +184,10 @@ static int run(const cli_command *cmd, int argc, char **argv)
     author_lang language;
     if (!author_lang_parse(lang, &language))
         return cli_fail(cmd, CLI_EXIT_USAGE, "--lang is c, rust or ts, not \"%s\"", lang);
-    bool waf = strcmp(type, "waf") == 0;
-    if (!waf && strcmp(type, "function") != 0)
+    cli_abi_kind kind_given;
+    if (!author_kind_parse(type, &kind_given))
         return cli_fail(cmd, CLI_EXIT_USAGE, "--type is function or waf, not \"%s\"", type);
+    bool waf = kind_given == CLI_ABI_WAF;
     if (dir == NULL)
         dir = name;
     if (dir[0] == '\0')
@@ -246,10 +202,10 @@ static int run(const cli_command *cmd, int argc, char **argv)
     }
     const char *kind = waf ? "a WAF" : "an edge function"; /* as the README says it */
     const char *entry = waf ? "analyze_request" : "handle_request";
+    const char *const words[INIT_WORDS] = {name, type, kind, entry, "", ""};
     if (language != AUTHOR_LANG_C) { /* the project's files in init_lang.c, the request here */
         if ((rc = author_lang_init(cmd, language, dir, name, waf)) != CLI_EXIT_OK ||
-            (rc = write_file(cmd, dir, "request.json", request_json, name, type, kind, entry)) !=
-                CLI_EXIT_OK)
+            (rc = init_write_file(cmd, dir, "request.json", request_json, words)) != CLI_EXIT_OK)
             return rc;
         printf("created %s project %s in %s (%s)\n  next: cd %s && make\n",
                waf ? "WAF" : "edge function", name, dir,
@@ -258,14 +214,12 @@ static int run(const cli_command *cmd, int argc, char **argv)
     }
     char source[INIT_NAME_MAX_BYTES + 3];
     snprintf(source, sizeof source, "%s.c", name);
-    if ((rc = write_file(cmd, dir, source, waf ? waf_source : function_source, name, type, kind,
-                         entry)) != CLI_EXIT_OK ||
-        (rc = write_file(cmd, dir, "Makefile", makefile, name, type, kind, entry)) != CLI_EXIT_OK ||
-        (rc = write_file(cmd, dir, "README.md", readme, name, type, kind, entry)) != CLI_EXIT_OK ||
-        (rc = write_file(cmd, dir, "request.json", request_json, name, type, kind, entry)) !=
+    if ((rc = init_write_file(cmd, dir, source, waf ? waf_source : function_source, words)) !=
             CLI_EXIT_OK ||
-        (rc = write_file(cmd, dir, ".gitignore", "build/\n", name, type, kind, entry)) !=
-            CLI_EXIT_OK)
+        (rc = init_write_file(cmd, dir, "Makefile", makefile, words)) != CLI_EXIT_OK ||
+        (rc = init_write_file(cmd, dir, "README.md", readme, words)) != CLI_EXIT_OK ||
+        (rc = init_write_file(cmd, dir, "request.json", request_json, words)) != CLI_EXIT_OK ||
+        (rc = init_write_file(cmd, dir, ".gitignore", "build/\n", words)) != CLI_EXIT_OK)
         return rc;
     printf("created %s project %s in %s\n  next: cd %s && make\n", waf ? "WAF" : "edge function",
            name, dir, dir);

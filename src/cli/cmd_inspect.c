@@ -272,19 +272,17 @@ static int run(const cli_command *cmd, int argc, char **argv)
 {
     bool json = false;
     const cli_option opts[] = {{"json", NULL, &json}};
-    const char *pos[1];
-    size_t npos;
-    bool help_shown;
-    int rc = author_parse(cmd, argc, argv, opts, 1, pos, 1, &npos, &help_shown);
-    if (rc != CLI_EXIT_OK || help_shown)
+    author_args a;
+    int rc = author_parse(cmd, argc, argv, opts, 1, 1, &a);
+    if (rc != CLI_EXIT_OK || a.help)
         return rc;
-    if (npos == 0)
+    if (a.npos == 0)
         return cli_fail(cmd, CLI_EXIT_USAGE,
                         "which module? (usage: " CLI_PROGRAM " inspect MODULE.wasm [--json])");
     view *v = calloc(1, sizeof *v);
     if (v == NULL)
         return cli_fail(cmd, CLI_EXIT_FAILED, "out of memory");
-    v->path = pos[0];
+    v->path = a.pos[0];
     uint8_t *bytes = NULL;
     rc = author_read_module(cmd, v->path, &bytes, &v->len);
     eng_module *m = NULL;

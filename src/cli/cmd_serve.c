@@ -568,7 +568,8 @@ static int setup(const cli_command *cmd, const serve_options *o, serve_state *s)
         return rc;
     if (s->demo)
         snprintf(s->origin, sizeof s->origin, "127.0.0.1:%u", s->demo_port);
-    if (o->type != NULL && strcmp(o->type, "function") != 0 && strcmp(o->type, "waf") != 0)
+    cli_abi_kind kind;
+    if (!author_kind_parse(o->type, &kind))
         return cli_fail(cmd, CLI_EXIT_USAGE, "--type is function or waf, not \"%s\"", o->type);
     s->type = o->type;
 
@@ -621,14 +622,11 @@ static int run(const cli_command *cmd, int argc, char **argv)
         {"port", &o.port, NULL},           {"origin", &o.origin, NULL},
         {"type", &o.type, NULL},           {"admin-port", &o.admin_port, NULL},
         {"demo-port", &o.demo_port, NULL}, {"node", &o.node, NULL}};
-    const char *pos[1];
-    size_t npos;
-    bool help_shown;
-    int rc = author_parse(cmd, argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, &npos,
-                          &help_shown);
-    if (rc != CLI_EXIT_OK || help_shown)
+    author_args a;
+    int rc = author_parse(cmd, argc, argv, opts, sizeof opts / sizeof opts[0], 1, &a);
+    if (rc != CLI_EXIT_OK || a.help)
         return rc;
-    o.dir = npos ? pos[0] : ".";
+    o.dir = a.npos ? a.pos[0] : ".";
     serve_state *s = calloc(1, sizeof *s);
     if (s == NULL)
         return cli_fail(cmd, CLI_EXIT_FAILED, "out of memory");

@@ -299,13 +299,9 @@ static int parse_u64(const cli_command *cmd, const char *opt, const char *s, uin
 /* build/NAME.wasm of the current directory, as `build` names its output. */
 static int default_module(const cli_command *cmd, char out[AUTHOR_PATH_MAX_BYTES])
 {
-    char cwd[AUTHOR_PATH_MAX_BYTES];
-    if (getcwd(cwd, sizeof cwd) == NULL)
-        return cli_fail(cmd, CLI_EXIT_FAILED, "current directory: %s", strerror(errno));
-    const char *slash = strrchr(cwd, '/');
-    const char *name = slash && slash[1] ? slash + 1 : "module";
-    if (snprintf(out, AUTHOR_PATH_MAX_BYTES, "build/%s.wasm", name) >= AUTHOR_PATH_MAX_BYTES)
-        return cli_fail(cmd, CLI_EXIT_FAILED, "path too long");
+    int rc = author_project_output(cmd, ".", out);
+    if (rc != CLI_EXIT_OK)
+        return rc;
     if (access(out, R_OK) != 0)
         return cli_fail(cmd, CLI_EXIT_FAILED,
                         "no --module given and %s does not exist: run " CLI_PROGRAM
@@ -573,12 +569,11 @@ static int run(const cli_command *cmd, int argc, char **argv)
     int rc = cli_parse(cmd, argc, argv, opts, sizeof opts / sizeof opts[0], NULL, &help_shown);
     if (rc != CLI_EXIT_OK || help_shown)
         return rc;
-    edge_run_options ro = {.type = EDGE_MODULE_FUNCTION};
-    bool type_given = o.type != NULL;
-    if (o.type != NULL && strcmp(o.type, "waf") == 0)
-        ro.type = EDGE_MODULE_WAF;
-    else if (o.type != NULL && strcmp(o.type, "function") != 0)
+    cli_abi_kind kind;
+    if (!author_kind_parse(o.type, &kind))
         return cli_fail(cmd, CLI_EXIT_USAGE, "--type is function or waf, not \"%s\"", o.type);
+    edge_run_options ro = {.type = kind == CLI_ABI_WAF ? EDGE_MODULE_WAF : EDGE_MODULE_FUNCTION};
+    bool type_given = o.type != NULL;
     if (o.on_error != NULL && strcmp(o.on_error, "allow") != 0 && strcmp(o.on_error, "block") != 0)
         return cli_fail(cmd, CLI_EXIT_USAGE, "--on-error is allow or block, not \"%s\"",
                         o.on_error);

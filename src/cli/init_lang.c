@@ -10,12 +10,8 @@
  */
 #include "cli/author_lang.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 static const char rust_cargo_toml[] =
     "[package]\n"
@@ -159,24 +155,19 @@ static const char ts_waf[] =
     "  return analyze(ptr, len, onRequest);\n"
     "}\n";
 
-static const char makefile[] = "# Builds build/%1$s.wasm with " CLI_PROGRAM " (README.md).\n"
-                               "AEGIS_WASM_CLI ?= " CLI_PROGRAM "\n"
-                               "\n"
-                               ".PHONY: all inspect test serve clean\n"
-                               "all:\n"
-                               "\t$(AEGIS_WASM_CLI) build --type %2$s .\n"
-                               "\n"
-                               "inspect: all\n"
-                               "\t$(AEGIS_WASM_CLI) inspect build/%1$s.wasm\n"
-                               "\n"
-                               "test: all\n"
-                               "\t$(AEGIS_WASM_CLI) test --request request.json\n"
-                               "\n"
-                               "serve:\n"
-                               "\t$(AEGIS_WASM_CLI) serve .\n"
-                               "\n"
-                               "clean:\n"
-                               "\trm -rf build target\n";
+static const char makefile[] = "# Builds build/%1$s.wasm with " CLI_PROGRAM
+                               " (README.md).\n" INIT_MAKEFILE_TARGETS "\trm -rf build target\n";
+
+/* What the README of a Rust or AssemblyScript project says about its Makefile. */
+#define LANG_README_TRY                                                                            \
+    "## Build and try\n"                                                                           \
+    "\n"                                                                                           \
+    "    make                # = " CLI_PROGRAM " build --type %2$s .\n"                            \
+    "    make test           # = " CLI_PROGRAM                                                     \
+    " test --request request.json (as a node runs it)\n"                                           \
+    "    make inspect        # size, imports and exports\n"                                        \
+    "    make serve          # a local node with the module, rebuilt on change\n"                  \
+    "\n"
 
 static const char rust_readme[] =
     "# %1$s\n"
@@ -190,14 +181,7 @@ static const char rust_readme[] =
     "  profile (`opt-level = \"s\"`, LTO, strip, `panic = \"abort\"`).\n"
     "- `.cargo/config.toml`: Debian's crate sources, offline, for running `cargo` by hand.\n"
     "- `request.json`: an example request, in the request JSON of guest ABI v1.\n"
-    "\n"
-    "## Build and try\n"
-    "\n"
-    "    make                # = " CLI_PROGRAM " build --type %2$s .\n"
-    "    make test           # = " CLI_PROGRAM " test --request request.json (as a node runs it)\n"
-    "    make inspect        # size, imports and exports\n"
-    "    make serve          # a local node with the module, rebuilt on change\n"
-    "\n"
+    "\n" LANG_README_TRY
     "`build` runs Debian's `/usr/bin/cargo build --release --target wasm32-wasi --offline` and\n"
     "checks the module the way a node loads it. Needs the Debian packages rustc, cargo,\n"
     "libstd-rust-dev-wasm32, librust-serde-dev, librust-serde-derive-dev, librust-serde-json-dev.\n"
@@ -214,66 +198,11 @@ static const char ts_readme[] =
     "  and `%4$s`.\n"
     "- `asconfig.json`: the entry file and compiler options (stub runtime, -O3).\n"
     "- `request.json`: an example request, in the request JSON of guest ABI v1.\n"
-    "\n"
-    "## Build and try\n"
-    "\n"
-    "    make                # = " CLI_PROGRAM " build --type %2$s .\n"
-    "    make test           # = " CLI_PROGRAM " test --request request.json (as a node runs it)\n"
-    "    make inspect        # size, imports and exports\n"
-    "    make serve          # a local node with the module, rebuilt on change\n"
-    "\n"
+    "\n" LANG_README_TRY
     "`build` runs the AssemblyScript compiler installed with the SDK (`scripts/peers-install.sh "
     "as`\n"
     "of AEGIS Edge installs it once) and checks the module the way a node loads it.\n"
     "See docs/AUTHORING.md and docs/ABI.md of AEGIS Edge for the whole contract.\n";
-
-/* Writes fmt with each "%N$s" (N = 1..6) replaced by words[N-1] and "%%" by "%": the templates
- * use some words and not others, which printf's positional arguments do not allow. */
-static void render(FILE *f, const char *fmt, const char *const words[6])
-{
-    for (const char *p = fmt; *p != '\0'; p++) {
-        if (p[0] == '%' && p[1] >= '1' && p[1] <= '6' && p[2] == '$' && p[3] == 's') {
-            fputs(words[p[1] - '1'], f);
-            p += 3;
-        } else if (p[0] == '%' && p[1] == '%') {
-            fputc('%', f);
-            p++;
-        } else {
-            fputc(*p, f);
-        }
-    }
-}
-
-/* Creates dir/file (never replacing one), and the directory it is in when that is a
- * subdirectory of dir. */
-static int write_file(const cli_command *cmd, const char *dir, const char *file, const char *fmt,
-                      const char *name, const char *type, const char *kind, const char *entry,
-                      const char *sdk, const char *macro)
-{
-    char path[AUTHOR_PATH_MAX_BYTES];
-    if (snprintf(path, sizeof path, "%s/%s", dir, file) >= (int)sizeof path)
-        return cli_fail(cmd, CLI_EXIT_FAILED, "%s/%s: path too long", dir, file);
-    char *slash = strrchr(path, '/');
-    if (slash != NULL && slash > path + strlen(dir)) {
-        *slash = '\0';
-        if (mkdir(path, 0755) != 0 && errno != EEXIST)
-            return cli_fail(cmd, CLI_EXIT_FAILED, "cannot create %s: %s", path, strerror(errno));
-        *slash = '/';
-    }
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (f == NULL) {
-        int e = errno;
-        if (fd >= 0)
-            close(fd);
-        return cli_fail(cmd, CLI_EXIT_FAILED, "%s: %s", path, strerror(e));
-    }
-    const char *const words[6] = {name, type, kind, entry, sdk, macro};
-    render(f, fmt, words);
-    if (fclose(f) != 0)
-        return cli_fail(cmd, CLI_EXIT_FAILED, "%s: %s", path, strerror(errno));
-    return CLI_EXIT_OK;
-}
 
 /* The SDK path as a TOML basic string's content (backslash and quote escaped); false when it
  * holds control bytes, which no TOML string may. */
@@ -307,9 +236,9 @@ int author_lang_init(const cli_command *cmd, author_lang lang, const char *dir, 
     free(real);
     if (!ok)
         return cli_fail(cmd, CLI_EXIT_FAILED, "%s: not a usable SDK path", sdk);
+    const char *const words[INIT_WORDS] = {name, type, kind, entry, sdk_toml, macro};
 #define WRITE(file, fmt)                                                                           \
-    if ((rc = write_file(cmd, dir, file, fmt, name, type, kind, entry, sdk_toml, macro)) !=        \
-        CLI_EXIT_OK)                                                                               \
+    if ((rc = init_write_file(cmd, dir, file, fmt, words)) != CLI_EXIT_OK)                         \
     return rc
     if (lang == AUTHOR_LANG_RUST) {
         WRITE("Cargo.toml", rust_cargo_toml);

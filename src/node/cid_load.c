@@ -17,8 +17,6 @@
 
 #include <jansson.h>
 
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,33 +145,6 @@ bool node_cid_module_id(const char *cid_text, char id[NODE_MAX_NAME_BYTES], char
 /* ---- the block index ------------------------------------------------------------------------ */
 
 /* Reads the whole file at path (at most cap bytes); NULL when it cannot. */
-static uint8_t *read_file(const char *path, uint64_t cap, size_t *len)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return NULL;
-    off_t size = lseek(fd, 0, SEEK_END);
-    uint8_t *buf = NULL;
-    if (size >= 0 && (uint64_t)size <= cap && (buf = malloc((size_t)size + 1)) != NULL) {
-        size_t done = 0;
-        while (done < (size_t)size) {
-            ssize_t n = pread(fd, buf + done, (size_t)size - done, (off_t)done);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n <= 0)
-                break;
-            done += (size_t)n;
-        }
-        if (done != (size_t)size) {
-            free(buf);
-            buf = NULL;
-        }
-        *len = done;
-    }
-    close(fd);
-    return buf;
-}
-
 static bool grow(void **arr, size_t *cap, size_t need, size_t elem)
 {
     if (need <= *cap)
@@ -199,7 +170,7 @@ static void index_car(node_cid_loader *l, const job *j)
         return;
     size_t len = 0;
     uint64_t cap = j->opts.max_bytes + j->opts.max_bytes / 16 + 65536;
-    uint8_t *car = read_file(path, cap, &len);
+    uint8_t *car = node_read_file(path, cap, &len, NULL);
     if (car == NULL)
         return;
     dep_error e;
@@ -419,17 +390,11 @@ static void finish_job(node_cid_loader *l, job *j)
     l->pending--;
     account(l, j);
     if (!j->was_held) {
-        char line[ERROR_BYTES + 200];
         if (j->ok)
-            snprintf(line, sizeof line,
-                     "aegis-node: event=cid_module_loaded module=%s source=%.300s bytes=%llu\n",
+            node_say("aegis-node: event=cid_module_loaded module=%s source=%.300s bytes=%llu",
                      j->id, j->source, (unsigned long long)j->bytes);
         else
-            snprintf(line, sizeof line,
-                     "aegis-node: event=cid_module_failed module=%s error=\"%s\"\n", j->id,
-                     j->error);
-        ssize_t w = write(STDERR_FILENO, line, strlen(line));
-        (void)w;
+            node_say("aegis-node: event=cid_module_failed module=%s error=\"%s\"", j->id, j->error);
     }
     /* Waiters may ask for more; the job is already off the list. */
     for (waiter *w = j->waiters, *n; w != NULL; w = n) {

@@ -229,6 +229,27 @@ bool cw_walk_mapping(walker *w, const yaml_node_t *map, const char *path,
     return true;
 }
 
+bool cw_walk_sequence(walker *w, const yaml_node_t *seq, const char *path, size_t max,
+                      const char *what, item_fn fn, void *target, size_t *count)
+{
+    if (!cw_expect_type(w, seq, YAML_SEQUENCE_NODE, path))
+        return false;
+    for (yaml_node_item_t *it = seq->data.sequence.items.start; it < seq->data.sequence.items.top;
+         it++) {
+        char sub[PATH_BYTES];
+        snprintf(sub, sizeof sub, "%s[%zu]", path, *count);
+        yaml_node_t *item = yaml_document_get_node(w->doc, *it);
+        if (item == NULL)
+            return cw_fail(w, cw_mark_of(seq), sub, "malformed list");
+        if (*count == max)
+            return cw_fail(w, cw_mark_of(item), sub, "more than %zu %s", max, what);
+        if (!fn(w, item, sub, *count, target))
+            return false;
+        (*count)++;
+    }
+    return true;
+}
+
 /* ---- sections ------------------------------------------------------------------------------ */
 
 #define U32_KEY(fname, type, field, min, max)                                                      \
@@ -273,6 +294,13 @@ static bool k_timeouts(walker *w, const yaml_node_t *v, const char *path, void *
     return cw_walk_mapping(w, v, path, h, sizeof h / sizeof h[0], &((node_config *)t)->timeouts);
 }
 
+static bool listener_item(walker *w, const yaml_node_t *item, const char *path, size_t i, void *t)
+{
+    node_config *cfg = t;
+    w->listener_mark[i] = cw_mark_of(item);
+    return read_addr(w, item, path, &cfg->listeners[i]);
+}
+
 static bool k_listen(walker *w, const yaml_node_t *v, const char *path, void *t)
 {
     node_config *cfg = t;
@@ -281,23 +309,10 @@ static bool k_listen(walker *w, const yaml_node_t *v, const char *path, void *t)
         w->listener_mark[0] = cw_mark_of(v);
         return read_addr(w, v, path, &cfg->listeners[0]);
     }
-    if (!cw_expect_type(w, v, YAML_SEQUENCE_NODE, path))
-        return false;
     cfg->listener_count = 0;
-    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
-         it++) {
-        char sub[PATH_BYTES];
-        snprintf(sub, sizeof sub, "%s[%zu]", path, cfg->listener_count);
-        yaml_node_t *item = yaml_document_get_node(w->doc, *it);
-        if (item == NULL)
-            return cw_fail(w, cw_mark_of(v), sub, "malformed list");
-        if (cfg->listener_count == NODE_MAX_LISTENERS)
-            return cw_fail(w, cw_mark_of(item), sub, "more than %d listeners", NODE_MAX_LISTENERS);
-        if (!read_addr(w, item, sub, &cfg->listeners[cfg->listener_count]))
-            return false;
-        w->listener_mark[cfg->listener_count] = cw_mark_of(item);
-        cfg->listener_count++;
-    }
+    if (!cw_walk_sequence(w, v, path, NODE_MAX_LISTENERS, "listeners", listener_item, cfg,
+                          &cfg->listener_count))
+        return false;
     if (cfg->listener_count == 0)
         return cw_fail(w, cw_mark_of(v), path, "at least one listener is needed");
     return true;
@@ -388,25 +403,18 @@ static bool k_demo_origin_listen(walker *w, const yaml_node_t *v, const char *pa
 
 /* ---- upstreams ------------------------------------------------------------------------------ */
 
+static bool server_item(walker *w, const yaml_node_t *item, const char *path, size_t i, void *t)
+{
+    return read_addr(w, item, path, &((node_upstream *)t)->servers[i]);
+}
+
 static bool k_servers(walker *w, const yaml_node_t *v, const char *path, void *t)
 {
     node_upstream *up = t;
-    if (!cw_expect_type(w, v, YAML_SEQUENCE_NODE, path))
-        return false;
     up->server_count = 0;
-    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
-         it++) {
-        char sub[PATH_BYTES];
-        snprintf(sub, sizeof sub, "%s[%zu]", path, up->server_count);
-        yaml_node_t *item = yaml_document_get_node(w->doc, *it);
-        if (item == NULL)
-            return cw_fail(w, cw_mark_of(v), sub, "malformed list");
-        if (up->server_count == NODE_MAX_SERVERS)
-            return cw_fail(w, cw_mark_of(item), sub, "more than %d servers", NODE_MAX_SERVERS);
-        if (!read_addr(w, item, sub, &up->servers[up->server_count]))
-            return false;
-        up->server_count++;
-    }
+    if (!cw_walk_sequence(w, v, path, NODE_MAX_SERVERS, "servers", server_item, up,
+                          &up->server_count))
+        return false;
     if (up->server_count == 0)
         return cw_fail(w, cw_mark_of(v), path, "an upstream needs at least one server");
     return true;
@@ -540,49 +548,43 @@ static bool k_route_upstream(walker *w, const yaml_node_t *v, const char *path, 
     return cw_read_string(w, v, path, r->upstream, sizeof r->upstream);
 }
 
-static bool k_routes(walker *w, const yaml_node_t *v, const char *path, void *t)
+static bool route_item(walker *w, const yaml_node_t *item, const char *sub, size_t i, void *t)
 {
     static const key_handler h[] = {{"name", k_route_name}, {"host", k_route_host},
                                     {"path", k_route_path}, {"upstream", k_route_upstream},
                                     {"waf", cw_route_waf},  {"functions", cw_route_functions}};
     node_config *cfg = t;
-    if (!cw_expect_type(w, v, YAML_SEQUENCE_NODE, path))
+    node_route *r = &cfg->routes[i];
+    memset(r, 0, sizeof *r);
+    strcpy(r->host, "*");
+    w->route_mark[i] = cw_mark_of(item);
+    if (!cw_walk_mapping(w, item, sub, h, sizeof h / sizeof h[0], r))
         return false;
-    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
-         it++) {
-        char sub[PATH_BYTES];
-        snprintf(sub, sizeof sub, "%s[%zu]", path, cfg->route_count);
-        yaml_node_t *item = yaml_document_get_node(w->doc, *it);
-        if (item == NULL)
-            return cw_fail(w, cw_mark_of(v), sub, "malformed list");
-        if (cfg->route_count == NODE_MAX_ROUTES)
-            return cw_fail(w, cw_mark_of(item), sub, "more than %d routes", NODE_MAX_ROUTES);
-        node_route *r = &cfg->routes[cfg->route_count];
-        memset(r, 0, sizeof *r);
-        strcpy(r->host, "*");
-        w->route_mark[cfg->route_count] = cw_mark_of(item);
-        if (!cw_walk_mapping(w, item, sub, h, sizeof h / sizeof h[0], r))
-            return false;
-        if (r->path[0] == '\0')
-            return cw_fail(w, cw_mark_of(item), sub, "missing key 'path'");
-        if (r->upstream[0] == '\0')
-            return cw_fail(w, cw_mark_of(item), sub, "missing key 'upstream'");
-        if (r->name[0] == '\0') {
-            /* Default label: host and path, which validation keeps unique. */
-            size_t hl = strlen(r->host), pl = strlen(r->path);
-            if (hl + pl >= sizeof r->name)
-                return cw_fail(w, cw_mark_of(item), sub,
-                               "host and path too long for a default name: add a 'name' key");
-            memcpy(r->name, r->host, hl);
-            memcpy(r->name + hl, r->path, pl + 1);
-        }
-        /* A function's cache namespace defaults to its route: routes never share keys. */
-        for (size_t f = 0; f < r->function_count; f++)
-            if (r->functions[f].owner[0] == '\0')
-                snprintf(r->functions[f].owner, sizeof r->functions[f].owner, "%s", r->name);
-        cfg->route_count++;
+    if (r->path[0] == '\0')
+        return cw_fail(w, cw_mark_of(item), sub, "missing key 'path'");
+    if (r->upstream[0] == '\0')
+        return cw_fail(w, cw_mark_of(item), sub, "missing key 'upstream'");
+    if (r->name[0] == '\0') {
+        /* Default label: host and path, which validation keeps unique. */
+        size_t hl = strlen(r->host), pl = strlen(r->path);
+        if (hl + pl >= sizeof r->name)
+            return cw_fail(w, cw_mark_of(item), sub,
+                           "host and path too long for a default name: add a 'name' key");
+        memcpy(r->name, r->host, hl);
+        memcpy(r->name + hl, r->path, pl + 1);
     }
+    /* A function's cache namespace defaults to its route: routes never share keys. */
+    for (size_t f = 0; f < r->function_count; f++)
+        if (r->functions[f].owner[0] == '\0')
+            snprintf(r->functions[f].owner, sizeof r->functions[f].owner, "%s", r->name);
     return true;
+}
+
+static bool k_routes(walker *w, const yaml_node_t *v, const char *path, void *t)
+{
+    node_config *cfg = t;
+    return cw_walk_sequence(w, v, path, NODE_MAX_ROUTES, "routes", route_item, cfg,
+                            &cfg->route_count);
 }
 
 /* ---- whole file -------------------------------------------------------------------------------

@@ -176,32 +176,34 @@ static bool add_cid_module(walker *w, const yaml_node_t *v, const char *path, bo
     return true;
 }
 
+/* The `cid` or `module` key of a WAF or function use: one of the two, once. */
+static bool use_module(walker *w, const yaml_node_t *v, const char *path, node_module_use *use,
+                       bool by_cid, bool waf)
+{
+    if (use->module != SIZE_MAX)
+        return one_module(w, v, path);
+    return by_cid ? add_cid_module(w, v, path, waf, &use->module)
+                  : add_module(w, v, path, waf, &use->module);
+}
+
 static bool k_waf_cid(walker *w, const yaml_node_t *v, const char *path, void *t)
 {
-    if (((node_module_use *)t)->module != SIZE_MAX)
-        return one_module(w, v, path);
-    return add_cid_module(w, v, path, true, &((node_module_use *)t)->module);
+    return use_module(w, v, path, t, true, true);
 }
 
 static bool k_fn_cid(walker *w, const yaml_node_t *v, const char *path, void *t)
 {
-    if (((node_module_use *)t)->module != SIZE_MAX)
-        return one_module(w, v, path);
-    return add_cid_module(w, v, path, false, &((node_module_use *)t)->module);
+    return use_module(w, v, path, t, true, false);
 }
 
 static bool k_waf_module(walker *w, const yaml_node_t *v, const char *path, void *t)
 {
-    if (((node_module_use *)t)->module != SIZE_MAX)
-        return one_module(w, v, path);
-    return add_module(w, v, path, true, &((node_module_use *)t)->module);
+    return use_module(w, v, path, t, false, true);
 }
 
 static bool k_fn_module(walker *w, const yaml_node_t *v, const char *path, void *t)
 {
-    if (((node_module_use *)t)->module != SIZE_MAX)
-        return one_module(w, v, path);
-    return add_module(w, v, path, false, &((node_module_use *)t)->module);
+    return use_module(w, v, path, t, false, false);
 }
 
 static bool k_waf_fuel(walker *w, const yaml_node_t *v, const char *path, void *t)
@@ -289,26 +291,16 @@ bool cw_route_waf(walker *w, const yaml_node_t *v, const char *path, void *t)
     return true;
 }
 
+static bool function_item(walker *w, const yaml_node_t *item, const char *path, size_t i, void *t)
+{
+    return walk_use(w, item, path, false, &((node_route *)t)->functions[i]);
+}
+
 bool cw_route_functions(walker *w, const yaml_node_t *v, const char *path, void *t)
 {
     node_route *r = t;
-    if (!cw_expect_type(w, v, YAML_SEQUENCE_NODE, path))
-        return false;
-    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
-         it++) {
-        char sub[PATH_BYTES];
-        snprintf(sub, sizeof sub, "%s[%zu]", path, r->function_count);
-        yaml_node_t *item = yaml_document_get_node(w->doc, *it);
-        if (item == NULL)
-            return cw_fail(w, cw_mark_of(v), sub, "malformed list");
-        if (r->function_count == NODE_MAX_ROUTE_FUNCTIONS)
-            return cw_fail(w, cw_mark_of(item), sub, "more than %d functions on a route",
-                           NODE_MAX_ROUTE_FUNCTIONS);
-        if (!walk_use(w, item, sub, false, &r->functions[r->function_count]))
-            return false;
-        r->function_count++;
-    }
-    return true;
+    return cw_walk_sequence(w, v, path, NODE_MAX_ROUTE_FUNCTIONS, "functions on a route",
+                            function_item, r, &r->function_count);
 }
 
 static bool k_cache_max_bytes(walker *w, const yaml_node_t *v, const char *path, void *t)
@@ -421,26 +413,17 @@ static bool read_gateway(walker *w, const yaml_node_t *v, const char *path, char
     return true;
 }
 
+static bool gateway_item(walker *w, const yaml_node_t *item, const char *path, size_t i, void *t)
+{
+    return read_gateway(w, item, path, ((node_ipfs *)t)->gateways[i], NODE_MAX_URL_BYTES);
+}
+
 static bool k_gateways(walker *w, const yaml_node_t *v, const char *path, void *t)
 {
     node_ipfs *p = t;
-    if (!cw_expect_type(w, v, YAML_SEQUENCE_NODE, path))
-        return false;
     p->gateway_count = 0;
-    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
-         it++) {
-        char sub[PATH_BYTES];
-        snprintf(sub, sizeof sub, "%s[%zu]", path, p->gateway_count);
-        yaml_node_t *item = yaml_document_get_node(w->doc, *it);
-        if (item == NULL)
-            return cw_fail(w, cw_mark_of(v), sub, "malformed list");
-        if (p->gateway_count == NODE_MAX_GATEWAYS)
-            return cw_fail(w, cw_mark_of(item), sub, "more than %d gateways", NODE_MAX_GATEWAYS);
-        if (!read_gateway(w, item, sub, p->gateways[p->gateway_count], NODE_MAX_URL_BYTES))
-            return false;
-        p->gateway_count++;
-    }
-    return true;
+    return cw_walk_sequence(w, v, path, NODE_MAX_GATEWAYS, "gateways", gateway_item, p,
+                            &p->gateway_count);
 }
 
 static bool read_ms(walker *w, const yaml_node_t *v, const char *path, uint32_t *out)

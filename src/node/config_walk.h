@@ -53,6 +53,14 @@ void cw_join_path(char *out, const char *base, const char *key);
 bool cw_walk_mapping(walker *w, const yaml_node_t *map, const char *path,
                      const key_handler *handlers, size_t handler_count, void *target);
 
+/* Called by cw_walk_sequence for one item, with its path "path[index]". */
+typedef bool (*item_fn)(walker *w, const yaml_node_t *item, const char *path, size_t index,
+                        void *target);
+/* Walks a sequence of at most max items ("more than <max> <what>" beyond), calling fn for each;
+ * *count (the index fn is given) counts the items fn accepted. */
+bool cw_walk_sequence(walker *w, const yaml_node_t *seq, const char *path, size_t max,
+                      const char *what, item_fn fn, void *target, size_t *count);
+
 /* The route keys `waf` and `functions` (src/node/config_edge.c); target is the node_route. */
 bool cw_route_waf(walker *w, const yaml_node_t *v, const char *path, void *target);
 bool cw_route_functions(walker *w, const yaml_node_t *v, const char *path, void *target);

@@ -18,8 +18,7 @@
 #include <unistd.h>
 
 enum {
-    LOG_LINE_BYTES = 1024, /* an edge log line written to stderr; longer ones are cut */
-    EDGE_ERR_BYTES = 320,  /* an edge error message */
+    EDGE_ERR_BYTES = 320, /* an edge error message */
     /* Module ids the manager has held since start (it never forgets one, so neither do we). */
     MAX_KNOWN_IDS = 1024,
 };
@@ -79,15 +78,7 @@ static void remember_kind(node_edge *e, const node_module *m)
 static void log_line(void *data, const char *line)
 {
     (void)data;
-    char buf[LOG_LINE_BYTES];
-    int n = snprintf(buf, sizeof buf - 1, "aegis-node: %s", line);
-    if (n < 0)
-        return;
-    if ((size_t)n > sizeof buf - 2)
-        n = (int)sizeof buf - 2;
-    buf[n++] = '\n';
-    ssize_t w = write(STDERR_FILENO, buf, (size_t)n);
-    (void)w;
+    node_say("aegis-node: %s", line);
 }
 
 static void log_quiet(void *data, const char *line)

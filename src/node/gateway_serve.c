@@ -16,14 +16,11 @@
 
 #include "deploy/deploy.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 enum {
     CAR_RESPONSE_MAX_BYTES = 3 << 20, /* under the http layer's per-request memory cap */
@@ -107,24 +104,6 @@ static fmt accept_format(const char *accept)
 }
 
 /* Reads len bytes at offset of path into buf. */
-static bool read_at(const char *path, uint64_t offset, uint8_t *buf, size_t len)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    size_t done = 0;
-    while (done < len) {
-        ssize_t n = pread(fd, buf + done, len - done, (off_t)(offset + done));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        done += (size_t)n;
-    }
-    close(fd);
-    return done == len;
-}
-
 static void immutable_headers(http_request *req, const char *cid_text, const char *suffix)
 {
     char etag[DEP_CID_TEXT_MAX + 16];
@@ -152,7 +131,8 @@ static http_verdict serve_raw(node_gateway *g, http_request *req, const dep_cid 
     if (buf == NULL)
         return answer(req, 503, "out of memory\n");
     dep_error e;
-    if (!read_at(path, offset, buf, len) || dep_cid_verify_block(cid, buf, len, &e) != DEP_OK) {
+    if (!node_read_at(path, offset, buf, len) ||
+        dep_cid_verify_block(cid, buf, len, &e) != DEP_OK) {
         free(buf);
         return answer(req, 404, "not found: the cached copy of this block is gone or damaged\n");
     }
@@ -165,35 +145,6 @@ static http_verdict serve_raw(node_gateway *g, http_request *req, const dep_cid 
     return HTTP_RESPONDED;
 }
 
-/* Reads a cached CAR (at most cap bytes); NULL when it cannot or it is larger. */
-static uint8_t *read_car(const char *path, size_t cap, size_t *len, bool *too_big)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return NULL;
-    off_t size = lseek(fd, 0, SEEK_END);
-    uint8_t *buf = NULL;
-    *too_big = size > 0 && (uint64_t)size > cap;
-    if (size > 0 && !*too_big && (buf = malloc((size_t)size)) != NULL) {
-        size_t done = 0;
-        while (done < (size_t)size) {
-            ssize_t n = pread(fd, buf + done, (size_t)size - done, (off_t)done);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n <= 0)
-                break;
-            done += (size_t)n;
-        }
-        if (done != (size_t)size) {
-            free(buf);
-            buf = NULL;
-        }
-        *len = done;
-    }
-    close(fd);
-    return buf;
-}
-
 static http_verdict serve_car(node_gateway *g, http_request *req, const dep_cid *cid,
                               const char *cid_text)
 {
@@ -203,7 +154,11 @@ static http_verdict serve_car(node_gateway *g, http_request *req, const dep_cid 
         return answer(req, 404, "not found: this node holds no module with this CID\n");
     size_t len = 0;
     bool too_big = false;
-    uint8_t *car = read_car(path, CAR_RESPONSE_MAX_BYTES, &len, &too_big);
+    uint8_t *car = node_read_file(path, CAR_RESPONSE_MAX_BYTES, &len, &too_big);
+    if (car != NULL && len == 0) { /* an empty file is no CAR: as good as gone */
+        free(car);
+        car = NULL;
+    }
     if (car == NULL && too_big)
         return answer(req, 501,
                       "this module's CAR is larger than this gateway sends in one response; "

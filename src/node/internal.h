@@ -58,6 +58,25 @@ void node_metrics_record(worker_metrics *w, int slot, int status, uint64_t durat
 /* Renders the Prometheus text exposition (caller frees); NULL when out of memory. */
 char *node_metrics_render(const node_metrics *m);
 
+/* ---- the node's own I/O (node_io.c) -------------------------------------------------------- */
+
+enum {
+    /* A line of the node's own log (events, errors); longer ones are cut. Below PIPE_BUF, so
+     * that one write(2) stays whole on a pipe. */
+    NODE_LOG_LINE_BYTES = 2048,
+};
+
+/* Reads a whole file of at most cap bytes into a malloc'd buffer (one spare byte, so an empty
+ * file gives a buffer too) and its length into *len; NULL when it cannot be read or is larger,
+ * which *too_big (when not NULL) tells apart. */
+uint8_t *node_read_file(const char *path, uint64_t cap, size_t *len, bool *too_big);
+
+/* Reads exactly len bytes at offset of a file into buf; false when it cannot. */
+bool node_read_at(const char *path, uint64_t offset, uint8_t *buf, size_t len);
+
+/* Writes one line ("\n" added) to stderr in one write(2): lines never interleave. */
+void node_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* ---- access log ----------------------------------------------------------------------------- */
 
 /* An open access log: a file descriptor written with one write(2) per line, so that lines of

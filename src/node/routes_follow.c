@@ -18,7 +18,6 @@
 #include "node/routes.h"
 
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +33,6 @@ enum {
      * table: each table costs every worker a new pipeline. */
     PUBLISH_DELAY_MS = 20,
     ERROR_BYTES = 512, /* a route's last error */
-    LOG_BYTES = 1400,  /* a log line */
 };
 
 typedef enum {
@@ -105,23 +103,6 @@ struct node_follow {
 };
 
 /* ---- small helpers -------------------------------------------------------------------------- */
-
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-    char line[LOG_BYTES];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(line, sizeof line - 1, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    if ((size_t)n > sizeof line - 2)
-        n = (int)sizeof line - 2;
-    line[n++] = '\n';
-    ssize_t w = write(STDERR_FILENO, line, (size_t)n); /* one write: lines never interleave */
-    (void)w;
-}
 
 /* A reason inside a key=value line: double quotes become single ones. */
 static const char *quoted(const char *text, char *out, size_t cap)
@@ -203,7 +184,7 @@ static void publish(node_follow *f)
     node_sroute *sr = calloc(n ? n : 1, sizeof *sr);
     if (t == NULL || entries == NULL || sr == NULL) {
         free(t), free(entries), free(sr);
-        say("aegis-node: event=routes_not_published reason=\"out of memory\"");
+        node_say("aegis-node: event=routes_not_published reason=\"out of memory\"");
         return;
     }
     size_t k = 0;
@@ -228,7 +209,7 @@ static void publish(node_follow *f)
     /* The entries are in snapshot order already; route_snapshot_new keeps it. */
     if (route_snapshot_new(entries, n, &t->snap, &err) != DEP_OK) {
         free(t), free(sr);
-        say("aegis-node: event=routes_not_published reason=\"%s\"", err.message);
+        node_say("aegis-node: event=routes_not_published reason=\"%s\"", err.message);
         return;
     }
     t->routes = sr;
@@ -279,10 +260,11 @@ static void on_ensured(void *ctx, const char *id, bool ok, const char *error)
         f->reload_failures[q->cause]++;
         snprintf(r->last_error, sizeof r->last_error, "%s", error);
         plan_retry(f, r);
-        say("aegis-node: event=route_load_failed domain=%s path=%s cid=%s cause=%s keeps=%s "
-            "retry_ms=%u reason=\"%s\"",
-            q->domain, q->path, q->cid, cause_names[q->cause], r->serving ? r->served.cid : "none",
-            r->retry_delay_ms, quoted(error, why, sizeof why));
+        node_say("aegis-node: event=route_load_failed domain=%s path=%s cid=%s cause=%s keeps=%s "
+                 "retry_ms=%u reason=\"%s\"",
+                 q->domain, q->path, q->cid, cause_names[q->cause],
+                 r->serving ? r->served.cid : "none", r->retry_delay_ms,
+                 quoted(error, why, sizeof why));
         free(q);
         return;
     }
@@ -295,8 +277,8 @@ static void on_ensured(void *ctx, const char *id, bool ok, const char *error)
     r->serving = true;
     r->served = r->want;
     snprintf(r->served_id, sizeof r->served_id, "%s", id);
-    say("aegis-node: event=route_loaded domain=%s path=%s cid=%s type=%s cause=%s", q->domain,
-        q->path, q->cid, route_module_type_name(q->type), cause_names[q->cause]);
+    node_say("aegis-node: event=route_loaded domain=%s path=%s cid=%s type=%s cause=%s", q->domain,
+             q->path, q->cid, route_module_type_name(q->type), cause_names[q->cause]);
     free(q);
     if (changed && r->want.enabled)
         publish_soon(f);
@@ -326,9 +308,9 @@ static void ensure(node_follow *f, froute *r, reload_cause cause)
     snprintf(r->last_error, sizeof r->last_error, "%s", err);
     plan_retry(f, r);
     char why[ERROR_BYTES];
-    say("aegis-node: event=route_load_failed domain=%s path=%s cid=%s cause=%s reason=\"%s\"",
-        r->want.domain, r->want.path, r->want.cid, cause_names[cause],
-        quoted(err, why, sizeof why));
+    node_say("aegis-node: event=route_load_failed domain=%s path=%s cid=%s cause=%s reason=\"%s\"",
+             r->want.domain, r->want.path, r->want.cid, cause_names[cause],
+             quoted(err, why, sizeof why));
 }
 
 static void on_retry_tick(uv_timer_t *t)
@@ -352,7 +334,7 @@ static void apply(node_follow *f, route_snapshot *snap)
 {
     froute *next = calloc(snap->count ? snap->count : 1, sizeof *next);
     if (next == NULL) {
-        say("aegis-node: event=routes_not_applied reason=\"out of memory\"");
+        node_say("aegis-node: event=routes_not_applied reason=\"out of memory\"");
         route_snapshot_free(snap);
         return;
     }
@@ -389,7 +371,8 @@ static void apply(node_follow *f, route_snapshot *snap)
         if (route_snapshot_find(snap, o->want.domain, o->want.path) == NULL) {
             f->reloads[CAUSE_REMOVED]++;
             table_changed |= o->want.enabled && o->serving;
-            say("aegis-node: event=route_removed domain=%s path=%s", o->want.domain, o->want.path);
+            node_say("aegis-node: event=route_removed domain=%s path=%s", o->want.domain,
+                     o->want.path);
         }
     }
     /* Keep the old array until every old route was looked at. */
@@ -445,7 +428,7 @@ static void wake_from_source(void *ctx)
 static void source_log(void *ctx, const char *line)
 {
     (void)ctx;
-    say("aegis-node: routes: %s", line);
+    node_say("aegis-node: routes: %s", line);
 }
 
 static bool read_file(node_follow *f, char *err)
@@ -607,9 +590,10 @@ void node_follow_reload(node_follow *f)
         return;
     char err[NODE_ERR_BYTES];
     if (!read_file(f, err))
-        say("aegis-node: event=route_source_reload_failed keeps=%zu reason=\"%s\"", f->count, err);
+        node_say("aegis-node: event=route_source_reload_failed keeps=%zu reason=\"%s\"", f->count,
+                 err);
     else
-        say("aegis-node: event=route_source_reloaded routes=%zu", f->count);
+        node_say("aegis-node: event=route_source_reloaded routes=%zu", f->count);
 }
 
 void node_follow_close(node_follow *f)

@@ -13,7 +13,6 @@
 
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,24 +35,6 @@ typedef struct {
     bool reloading, reload_again; /* a config reload waits for its modules (CIDs: fetches) */
 } node_main;
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-    char line[NODE_ERR_BYTES + 128];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(line, sizeof line - 1, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    if ((size_t)n > sizeof line - 2)
-        n = (int)sizeof line - 2;
-    line[n++] = '\n';
-    /* One write per line: workers write access log lines to the same stderr. */
-    ssize_t w = write(STDERR_FILENO, line, (size_t)n);
-    (void)w;
-}
-
 static void addr_text(const node_addr *a, char *buf, size_t cap)
 {
     snprintf(buf, cap, strchr(a->host, ':') ? "[%s]:%u" : "%s:%u", a->host, a->port);
@@ -65,7 +46,7 @@ static void on_demo_exit(uv_process_t *p, int64_t status, int sig)
 {
     node_main *m = p->data;
     if (!m->stopping)
-        say("aegis-node: demo origin exited (status %lld, signal %d)", (long long)status, sig);
+        node_say("aegis-node: demo origin exited (status %lld, signal %d)", (long long)status, sig);
     m->demo_running = false;
     uv_close((uv_handle_t *)p, NULL);
 }
@@ -101,7 +82,7 @@ static bool start_demo_origin(node_main *m, const node_config *cfg, char *err)
         return false;
     }
     m->demo_running = true;
-    say("aegis-node: demo origin started on %s (pid %d)", listen, m->demo.pid);
+    node_say("aegis-node: demo origin started on %s (pid %d)", listen, m->demo.pid);
     return true;
 }
 
@@ -118,20 +99,20 @@ static void warn_restart_only(const node_config *old, const node_config *new)
     for (size_t i = 0; !listeners && i < old->listener_count; i++)
         listeners = !same_addr(&old->listeners[i], &new->listeners[i]);
     if (listeners)
-        say("aegis-node: reload: 'listen' changed; it takes effect on restart");
+        node_say("aegis-node: reload: 'listen' changed; it takes effect on restart");
     if (old->workers != new->workers)
-        say("aegis-node: reload: 'workers' changed; it takes effect on restart");
+        node_say("aegis-node: reload: 'workers' changed; it takes effect on restart");
     if (old->admin.enabled != new->admin.enabled ||
         !same_addr(&old->admin.listen, &new->admin.listen))
-        say("aegis-node: reload: 'admin' changed; it takes effect on restart");
+        node_say("aegis-node: reload: 'admin' changed; it takes effect on restart");
     if (old->demo_origin != new->demo_origin ||
         !same_addr(&old->demo_origin_listen, &new->demo_origin_listen))
-        say("aegis-node: reload: 'demo_origin' changed; it takes effect on restart");
+        node_say("aegis-node: reload: 'demo_origin' changed; it takes effect on restart");
     if (old->cache_max_bytes != new->cache_max_bytes)
-        say("aegis-node: reload: 'cache' changed; it takes effect on restart");
+        node_say("aegis-node: reload: 'cache' changed; it takes effect on restart");
     if (old->ipfs.gateway_listen_enabled != new->ipfs.gateway_listen_enabled ||
         !same_addr(&old->ipfs.gateway_listen, &new->ipfs.gateway_listen))
-        say("aegis-node: reload: 'ipfs.gateway_listen' changed; it takes effect on restart");
+        node_say("aegis-node: reload: 'ipfs.gateway_listen' changed; it takes effect on restart");
     const node_route_source *a = &old->route_source, *b = &new->route_source;
     if (a->type != b->type || strcmp(a->path, b->path) != 0 ||
         strcmp(a->rpc_url, b->rpc_url) != 0 || strcmp(a->program_id, b->program_id) != 0 ||
@@ -139,8 +120,8 @@ static void warn_restart_only(const node_config *old, const node_config *new)
         a->trust_count != b->trust_count ||
         memcmp(a->trust, b->trust, a->trust_count * sizeof a->trust[0]) != 0 ||
         a->serve_unlisted_domains != b->serve_unlisted_domains)
-        say("aegis-node: reload: 'route_source' changed; it takes effect on restart (its "
-            "'upstream' applies now)");
+        node_say("aegis-node: reload: 'route_source' changed; it takes effect on restart (its "
+                 "'upstream' applies now)");
 }
 
 /* The source routes the follower serves now go with every new generation. */
@@ -173,7 +154,7 @@ static void on_routes(void *ctx, node_rtable *table)
     if (gen == NULL) {
         node_access_logger_free(log);
         free(cfg);
-        say("aegis-node: event=routes_not_applied reason=\"%s\"", err);
+        node_say("aegis-node: event=routes_not_applied reason=\"%s\"", err);
         return;
     }
     gen->mods = m->current->mods;
@@ -184,7 +165,7 @@ static void on_routes(void *ctx, node_rtable *table)
         node_worker_reload(m->workers[i], gen);
     node_gen_unref(m->current);
     m->current = gen;
-    say("aegis-node: event=routes_applied routes=%zu", node_rtable_count(table));
+    node_say("aegis-node: event=routes_applied routes=%zu", node_rtable_count(table));
 }
 
 /* A new generation on cfg (taken over) whose modules were loaded with result `kept` (as
@@ -195,7 +176,7 @@ static node_gen *gen_loaded(node_main *m, node_config *cfg, node_access_logger *
     if (kept < 0)
         return NULL;
     if (kept > 0)
-        say("aegis-node: %d module(s) failed to reload and keep their running version", kept);
+        node_say("aegis-node: %d module(s) failed to reload and keep their running version", kept);
     node_gen *gen = node_gen_new(cfg, log, m->metrics, err);
     if (gen != NULL) {
         gen->mods = node_edge_modules(m->edge);
@@ -237,7 +218,7 @@ static void reload_loaded(void *ctx, int kept, const char *why)
         node_config_free(cfg);
         if (!m->stopping) {
             atomic_fetch_add(&m->metrics->reloads_failed, 1);
-            say("aegis-node: reload failed, keeping the running config: %s", err);
+            node_say("aegis-node: reload failed, keeping the running config: %s", err);
         }
     } else {
         warn_restart_only(m->current->cfg, cfg);
@@ -246,8 +227,8 @@ static void reload_loaded(void *ctx, int kept, const char *why)
         node_gen_unref(m->current);
         m->current = gen;
         atomic_fetch_add(&m->metrics->reloads_ok, 1);
-        say("aegis-node: reloaded %s (%zu routes, %zu upstreams)", m->config_path, cfg->route_count,
-            cfg->upstream_count);
+        node_say("aegis-node: reloaded %s (%zu routes, %zu upstreams)", m->config_path,
+                 cfg->route_count, cfg->upstream_count);
     }
     if (m->reload_again && !m->stopping) {
         m->reload_again = false;
@@ -261,9 +242,9 @@ static void reload(node_main *m)
     node_follow_reload(m->follow); /* the routes file is read again */
     if (m->config_path == NULL) {
         int kept = node_edge_load(m->edge, m->current->cfg, err);
-        say("aegis-node: reload: running on the embedded default config; modules reloaded (%d "
-            "kept their running version)",
-            kept < 0 ? 0 : kept);
+        node_say("aegis-node: reload: running on the embedded default config; modules reloaded (%d "
+                 "kept their running version)",
+                 kept < 0 ? 0 : kept);
         return;
     }
     if (m->reloading) { /* one at a time: this one reads the file again when that one ends */
@@ -295,7 +276,7 @@ static void reload(node_main *m)
         node_access_logger_free(log);
         node_config_free(cfg);
         atomic_fetch_add(&m->metrics->reloads_failed, 1);
-        say("aegis-node: reload failed, keeping the running config: %s", err);
+        node_say("aegis-node: reload failed, keeping the running config: %s", err);
     }
 }
 
@@ -305,7 +286,7 @@ static void stop(node_main *m, const char *why)
         return;
     m->stopping = true;
     uint32_t drain_ms = m->current->cfg->timeouts.shutdown_drain_ms;
-    say("aegis-node: %s: draining connections (at most %u ms)", why, drain_ms);
+    node_say("aegis-node: %s: draining connections (at most %u ms)", why, drain_ms);
     for (size_t i = 0; i < m->worker_count; i++)
         node_worker_stop(m->workers[i], drain_ms);
     node_admin_shutdown(m->admin);
@@ -345,7 +326,7 @@ int node_run(node_config *cfg, const char *config_path)
     node_main m = {.config_path = config_path};
     int rc = uv_loop_init(&m.loop);
     if (rc != 0) {
-        say("aegis-node: loop: %s", uv_strerror(rc));
+        node_say("aegis-node: loop: %s", uv_strerror(rc));
         node_config_free(cfg);
         return 1;
     }
@@ -353,51 +334,51 @@ int node_run(node_config *cfg, const char *config_path)
     node_access_logger *log = NULL;
     m.metrics = node_metrics_new(cfg->workers);
     if (m.metrics == NULL) {
-        say("aegis-node: out of memory");
+        node_say("aegis-node: out of memory");
         node_config_free(cfg);
         goto out;
     }
     if (cfg->access_log.enabled && (log = node_access_logger_new(&cfg->access_log, err)) == NULL) {
-        say("aegis-node: %s: %s", cfg->source, err);
+        node_say("aegis-node: %s: %s", cfg->source, err);
         node_config_free(cfg);
         goto out;
     }
     m.edge = node_edge_new(cfg, &m.loop, err);
     if (m.edge == NULL) {
-        say("aegis-node: %s", err);
+        node_say("aegis-node: %s", err);
         node_access_logger_free(log);
         node_config_free(cfg);
         goto out;
     }
     if (cfg->route_source.type != NODE_SOURCE_NONE &&
         (m.follow = node_follow_new(cfg, &m.loop, m.edge, on_routes, &m, err)) == NULL) {
-        say("aegis-node: %s: %s", cfg->source, err);
+        node_say("aegis-node: %s: %s", cfg->source, err);
         node_access_logger_free(log);
         node_config_free(cfg);
         goto out;
     }
     m.current = gen_for(&m, cfg, log, err);
     if (m.current == NULL) {
-        say("aegis-node: %s", err);
+        node_say("aegis-node: %s", err);
         node_access_logger_free(log);
         node_config_free(cfg);
         goto out;
     }
     if (cfg->demo_origin && !start_demo_origin(&m, cfg, err)) {
-        say("aegis-node: %s", err);
+        node_say("aegis-node: %s", err);
         goto out;
     }
     m.workers = calloc(cfg->workers, sizeof *m.workers);
     for (size_t i = 0; m.workers != NULL && i < cfg->workers; i++) {
         m.workers[i] = node_worker_new(i, m.current, &m.metrics->workers[i], err);
         if (m.workers[i] == NULL) {
-            say("aegis-node: %s: %s", cfg->source, err);
+            node_say("aegis-node: %s: %s", cfg->source, err);
             goto out;
         }
         m.worker_count++;
     }
     if (m.workers == NULL) {
-        say("aegis-node: out of memory");
+        node_say("aegis-node: out of memory");
         goto out;
     }
     if (cfg->admin.enabled) {
@@ -405,7 +386,7 @@ int node_run(node_config *cfg, const char *config_path)
         if (m.admin != NULL)
             node_admin_set_follow(m.admin, m.follow);
         if (m.admin == NULL) {
-            say("aegis-node: %s: %s", cfg->source, err);
+            node_say("aegis-node: %s: %s", cfg->source, err);
             goto out;
         }
     }
@@ -418,7 +399,8 @@ int node_run(node_config *cfg, const char *config_path)
     char admin[96] = "off";
     if (cfg->admin.enabled)
         addr_text(&cfg->admin.listen, admin, sizeof admin);
-    say("aegis-node: listening on http://%s/ (%zu listeners, %zu workers), admin %s, config %s",
+    node_say(
+        "aegis-node: listening on http://%s/ (%zu listeners, %zu workers), admin %s, config %s",
         addr, cfg->listener_count, m.worker_count, admin, cfg->source);
     uv_run(&m.loop, UV_RUN_DEFAULT);
     status = 0;
@@ -450,6 +432,6 @@ out:
     }
     node_metrics_free(m.metrics);
     if (status == 0)
-        say("aegis-node: stopped");
+        node_say("aegis-node: stopped");
     return status;
 }

@@ -5,18 +5,15 @@
  */
 #include "peer.h"
 
+#include "child.h"
 #include "test.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 enum {
@@ -51,52 +48,16 @@ void peer_start(peer *p)
     snprintf(p->dir, sizeof p->dir, "/tmp/aegis-cli-XXXXXX");
     CHECK_MSG(mkdtemp(p->dir) != NULL, "mkdtemp: %s", strerror(errno));
 
-    int in[2], out[2];
-    /* Close-on-exec, so the CLI processes a test runs do not hold the peer's stdin open. */
-    CHECK(pipe2(in, O_CLOEXEC) == 0 && pipe2(out, O_CLOEXEC) == 0);
-    pid_t pid = fork();
-    CHECK(pid >= 0);
-    if (pid == 0) {
-        dup2(in[0], 0);
-        dup2(out[1], 1);
-        close(in[0]);
-        close(in[1]);
-        close(out[0]);
-        close(out[1]);
-        char when[32];
-        snprintf(when, sizeof when, "%d", PEER_UNIX_TIME);
-        execlp("node", "node", script_path, "--program", so_path, "--port", "0", "--unix-time",
-               when, (char *)NULL);
-        fprintf(stderr, "cannot run node (%s): install Node 20 (scripts/deps/cli.txt)\n",
-                strerror(errno));
-        _exit(127);
-    }
-    close(in[0]);
-    close(out[1]);
-    p->pid = pid;
-    p->stdin_fd = in[1];
-
+    char when[32];
+    snprintf(when, sizeof when, "%d", PEER_UNIX_TIME);
+    const char *argv[] = {"node", script_path,   "--program", so_path, "--port",
+                          "0",    "--unix-time", when,        NULL};
+    child_spawn(&p->proc, argv);
     char line[256];
-    size_t n = 0;
-    struct timespec start;
-    clock_gettime(CLOCK_MONOTONIC, &start);
-    while (n < sizeof line - 1 && memchr(line, '\n', n) == NULL) {
-        struct timespec now;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        long waited = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
-        struct pollfd pfd = {out[0], POLLIN, 0};
-        if (waited >= PEER_START_TIMEOUT_MS ||
-            poll(&pfd, 1, (int)(PEER_START_TIMEOUT_MS - waited)) <= 0)
-            break;
-        ssize_t got = read(out[0], line + n, sizeof line - 1 - n);
-        if (got <= 0)
-            break;
-        n += (size_t)got;
-    }
-    close(out[0]);
-    line[n] = '\0';
+    const char *l =
+        child_wait_line(&p->proc, "listening ", PEER_START_TIMEOUT_MS, line, sizeof line);
     unsigned port = 0;
-    if (sscanf(line, "listening http://127.0.0.1:%u", &port) != 1 || port == 0) {
+    if (l == NULL || sscanf(l, "listening http://127.0.0.1:%u", &port) != 1 || port == 0) {
         peer_stop(p);
         test_fail(__FILE__, __LINE__,
                   "the Solana peer did not start (node missing, or peers not installed by "
@@ -108,25 +69,7 @@ void peer_start(peer *p)
 
 void peer_stop(peer *p)
 {
-    if (p->stdin_fd > 0)
-        close(p->stdin_fd);
-    p->stdin_fd = -1;
-    if (p->pid > 0) {
-        int status;
-        for (int waited = 0; waited < PEER_STOP_TIMEOUT_MS; waited += 20) {
-            if (waitpid(p->pid, &status, WNOHANG) == p->pid) {
-                p->pid = 0;
-                break;
-            }
-            struct timespec pause = {0, 20 * 1000000L};
-            nanosleep(&pause, NULL);
-        }
-        if (p->pid > 0) {
-            kill(p->pid, SIGKILL);
-            waitpid(p->pid, &status, 0);
-            p->pid = 0;
-        }
-    }
+    child_stop(&p->proc, PEER_STOP_TIMEOUT_MS);
     remove_tree(p->dir);
     p->dir[0] = '\0';
 }
@@ -185,28 +128,7 @@ void cli_exec(cli_run *r, const char *const argv[])
     args[argc] = NULL;
     FILE *out = tmpfile(), *err = tmpfile();
     CHECK(out != NULL && err != NULL);
-    pid_t pid = fork();
-    CHECK(pid >= 0);
-    if (pid == 0) {
-        dup2(fileno(out), 1);
-        dup2(fileno(err), 2);
-        execv(bin, (char *const *)args);
-        fprintf(stderr, "cannot run %s: %s\n", bin, strerror(errno));
-        _exit(127);
-    }
-    int status = 0;
-    int waited = 0;
-    while (waitpid(pid, &status, WNOHANG) != pid) {
-        if (waited >= CLI_RUN_TIMEOUT_MS) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
-            break;
-        }
-        struct timespec pause = {0, 10 * 1000000L};
-        nanosleep(&pause, NULL);
-        waited += 10;
-    }
-    r->status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r->status = child_run(args, NULL, -1, fileno(out), fileno(err), CLI_RUN_TIMEOUT_MS);
     slurp(fileno(out), r->out, sizeof r->out);
     slurp(fileno(err), r->err, sizeof r->err);
     fclose(out);

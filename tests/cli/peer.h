@@ -6,6 +6,7 @@
 #ifndef AEGIS_TESTS_CLI_PEER_H
 #define AEGIS_TESTS_CLI_PEER_H
 
+#include "child.h"
 #include "deploy/deploy.h"
 
 #include <sys/types.h>
@@ -15,8 +16,7 @@
 #define PEER_FUND_LAMPORTS 10000000000ULL /* 10 SOL: far more than a route's rent */
 
 typedef struct peer {
-    pid_t pid;
-    int stdin_fd; /* closing it ends the peer */
+    child proc; /* closing its stdin ends the peer */
     char url[64];
     char dir[64]; /* temporary directory of the test's files */
 } peer;

@@ -358,9 +358,9 @@ TEST(test_peer_exits_when_its_stdin_closes)
 {
     peer p;
     peer_start(&p);
-    pid_t pid = p.pid;
-    close(p.stdin_fd);
-    p.stdin_fd = -1;
+    pid_t pid = p.proc.pid;
+    close(p.proc.stdin_fd);
+    p.proc.stdin_fd = -1;
     int status = 0;
     bool exited = false;
     for (int waited = 0; waited < 5000 && !exited; waited += 20) {
@@ -372,7 +372,7 @@ TEST(test_peer_exits_when_its_stdin_closes)
     }
     CHECK_MSG(exited, "the peer still runs 5 s after its stdin closed");
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    p.pid = 0;
+    p.proc.pid = 0;
     peer_stop(&p);
 }
 

@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -251,4 +252,95 @@ const char *gw_last_accept(gw_server *gw)
     snprintf(copy, sizeof copy, "%s", gw->accept);
     pthread_mutex_unlock(&gw->lock);
     return copy;
+}
+
+dep_status gw_fetch_check(dep_fetch_options o, const char *const *gateways, size_t n,
+                          const dep_cid *cid, const uint8_t *want, size_t want_len,
+                          const char **source, dep_error *err)
+{
+    CHECK(n <= sizeof o.gateways / sizeof o.gateways[0]);
+    o.gateway_count = n;
+    for (size_t i = 0; i < n; i++)
+        o.gateways[i] = gateways[i];
+    if (o.stall_timeout_ms == 0)
+        o.stall_timeout_ms = 1000;
+    if (o.connect_timeout_ms == 0)
+        o.connect_timeout_ms = 1000;
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    dep_status st = dep_fetch(&o, cid, &bytes, &len, source, err);
+    if (st == DEP_OK) {
+        CHECK_UINT_EQ(len, want_len);
+        CHECK(memcmp(bytes, want, len) == 0);
+        free(bytes);
+    }
+    return st;
+}
+
+dep_status gw_keep_block(void *ctx, const dep_cid *cid, const uint8_t *data, size_t len,
+                         dep_error *err)
+{
+    (void)err;
+    gw_blocks *b = ctx;
+    for (size_t i = 0; i < b->count; i++)
+        if (dep_cid_equal(&b->at[i].cid, cid))
+            return DEP_OK;
+    CHECK(b->count < GW_BLOCKS_MAX);
+    b->at[b->count].cid = *cid;
+    b->at[b->count].data = malloc(len ? len : 1);
+    CHECK(b->at[b->count].data != NULL);
+    memcpy(b->at[b->count].data, data, len);
+    b->at[b->count++].len = len;
+    return DEP_OK;
+}
+
+void gw_blocks_free(gw_blocks *b)
+{
+    for (size_t i = 0; i < b->count; i++)
+        free(b->at[i].data);
+    b->count = 0;
+}
+
+uint8_t *gw_car_of_blocks(const dep_cid *root, const gw_blocks *b, size_t first, size_t *len)
+{
+    uint8_t header[DEP_CAR_HEADER_MAX_BYTES];
+    size_t at = dep_car_header(root, header, sizeof header), cap = at + GW_CAR_SLACK_BYTES;
+    CHECK(at > 0);
+    for (size_t i = first; i < b->count; i++)
+        cap += b->at[i].len + 64; /* a section: a length varint, the CID, the bytes */
+    uint8_t *car = malloc(cap);
+    CHECK(car != NULL);
+    memcpy(car, header, at);
+    for (size_t i = first; i < b->count; i++) {
+        uint8_t *sec;
+        size_t n;
+        CHECK_INT_EQ(dep_car_section(&b->at[i].cid, b->at[i].data, b->at[i].len, &sec, &n, NULL),
+                     DEP_OK);
+        CHECK(at + n + GW_CAR_SLACK_BYTES <= cap);
+        memcpy(car + at, sec, n);
+        at += n;
+        free(sec);
+    }
+    *len = at;
+    return car;
+}
+
+void gw_car_damage(uint8_t *car, size_t *len, int damage)
+{
+    if (damage == 1) {
+        car[*len - 1] ^= 1;
+    } else if (damage == 2) {
+        *len -= 10;
+    } else if (damage == 3) {
+        uint8_t *sec;
+        size_t n;
+        dep_cid c;
+        CHECK_INT_EQ(dep_cid_of_block(1, DEP_CODEC_RAW, (const uint8_t *)"extra", 5, &c, NULL),
+                     DEP_OK);
+        CHECK_INT_EQ(dep_car_section(&c, (const uint8_t *)"extra", 5, &sec, &n, NULL), DEP_OK);
+        CHECK(n <= GW_CAR_SLACK_BYTES);
+        memcpy(car + *len, sec, n);
+        *len += n;
+        free(sec);
+    }
 }

@@ -5,18 +5,15 @@
  */
 #include "ipfs_peer.h"
 
+#include "child.h"
+#include "curl_body.h"
 #include "test.h"
 
 #include <curl/curl.h>
-#include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 enum {
@@ -26,13 +23,6 @@ enum {
     PEER_TIME_LIMIT_S = 300, /* the peer's own limit, far beyond any test */
     PEER_ARGS_MAX = 32,
 };
-
-static long elapsed_ms(const struct timespec *start)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
-}
 
 void ipfs_peer_start(ipfs_peer *p, const char *const *extra)
 {
@@ -53,56 +43,13 @@ void ipfs_peer_start(ipfs_peer *p, const char *const *extra)
         argv[argc++] = extra[i];
     }
     argv[argc] = NULL;
-
-    int in[2], out[2];
-    CHECK(pipe2(in, O_CLOEXEC) == 0 && pipe2(out, O_CLOEXEC) == 0);
-    pid_t pid = fork();
-    CHECK(pid >= 0);
-    if (pid == 0) {
-        dup2(in[0], 0);
-        dup2(out[1], 1);
-        execv(script, (char *const *)argv);
-        fprintf(stderr, "cannot run %s: %s\n", script, strerror(errno));
-        _exit(127);
-    }
-    close(in[0]);
-    close(out[1]);
-    p->pid = pid;
-    p->stdin_fd = in[1];
+    child_spawn(&p->proc, argv);
 
     /* "added CID FILE" lines, then "listening URL". */
     char text[PEER_LINES_MAX_BYTES];
-    size_t n = 0;
-    struct timespec start;
-    clock_gettime(CLOCK_MONOTONIC, &start);
-    text[0] = '\0';
-    while (n < sizeof text - 1 && strstr(text, "listening ") == NULL) {
-        long waited = elapsed_ms(&start);
-        struct pollfd pfd = {out[0], POLLIN, 0};
-        if (waited >= PEER_START_TIMEOUT_MS ||
-            poll(&pfd, 1, (int)(PEER_START_TIMEOUT_MS - waited)) <= 0)
-            break;
-        ssize_t got = read(out[0], text + n, sizeof text - 1 - n);
-        if (got <= 0)
-            break;
-        n += (size_t)got;
-        text[n] = '\0';
-    }
-    /* Wait for the end of the listening line. */
-    while (n < sizeof text - 1 && strstr(text, "listening ") != NULL &&
-           strchr(strstr(text, "listening "), '\n') == NULL) {
-        struct pollfd pfd = {out[0], POLLIN, 0};
-        if (poll(&pfd, 1, 5000) <= 0)
-            break;
-        ssize_t got = read(out[0], text + n, sizeof text - 1 - n);
-        if (got <= 0)
-            break;
-        n += (size_t)got;
-        text[n] = '\0';
-    }
-    close(out[0]);
+    const char *listening =
+        child_wait_line(&p->proc, "listening ", PEER_START_TIMEOUT_MS, text, sizeof text);
     unsigned port = 0;
-    const char *listening = strstr(text, "listening ");
     if (listening == NULL || sscanf(listening, "listening http://127.0.0.1:%u", &port) != 1 ||
         port == 0) {
         ipfs_peer_stop(p);
@@ -127,56 +74,14 @@ void ipfs_peer_start(ipfs_peer *p, const char *const *extra)
 
 bool ipfs_peer_stop(ipfs_peer *p)
 {
-    if (p->stdin_fd > 0)
-        close(p->stdin_fd);
-    p->stdin_fd = -1;
-    if (p->pid <= 0)
-        return false;
-    int status;
-    for (int waited = 0; waited < PEER_STOP_TIMEOUT_MS; waited += 20) {
-        if (waitpid(p->pid, &status, WNOHANG) == p->pid) {
-            p->pid = 0;
-            return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-        }
-        struct timespec pause = {0, 20 * 1000000L};
-        nanosleep(&pause, NULL);
-    }
-    kill(p->pid, SIGKILL);
-    waitpid(p->pid, &status, 0);
-    p->pid = 0;
-    return false;
+    return child_stop(&p->proc, PEER_STOP_TIMEOUT_MS) == 0;
 }
 
-typedef struct body {
-    uint8_t *data;
-    size_t len, cap;
-} body;
-
-static size_t on_data(char *data, size_t size, size_t nmemb, void *ctx)
+static curl_body perform(CURL *c, const char *url, long *status)
 {
-    body *b = ctx;
-    size_t n = size * nmemb;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 65536;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        uint8_t *grown = realloc(b->data, cap);
-        if (grown == NULL)
-            return 0;
-        b->data = grown;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, data, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-    return n;
-}
-
-static body perform(CURL *c, const char *url, long *status)
-{
-    body b = {NULL, 0, 0};
+    curl_body b = {0};
     curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, curl_body_write);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 60000L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -207,7 +112,7 @@ char *ipfs_peer_post_file(const ipfs_peer *p, const char *path_and_query, const 
     } else {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
     }
-    body b = perform(c, url, status);
+    curl_body b = perform(c, url, status);
     curl_mime_free(mime);
     curl_easy_cleanup(c);
     return (char *)b.data;
@@ -219,7 +124,7 @@ uint8_t *ipfs_peer_get(const ipfs_peer *p, const char *target, size_t *len, long
     snprintf(url, sizeof url, "%s%s", p->url, target);
     CURL *c = curl_easy_init();
     CHECK(c != NULL);
-    body b = perform(c, url, status);
+    curl_body b = perform(c, url, status);
     curl_easy_cleanup(c);
     *len = b.len;
     return b.data;

@@ -7,6 +7,7 @@
 #ifndef AEGIS_TEST_DEPLOY_IPFS_PEER_H
 #define AEGIS_TEST_DEPLOY_IPFS_PEER_H
 
+#include "child.h"
 #include "deploy/deploy.h"
 
 #include <stdbool.h>
@@ -16,8 +17,7 @@
 enum { IPFS_PEER_ADDED_MAX = 8 };
 
 typedef struct ipfs_peer {
-    pid_t pid;
-    int stdin_fd;
+    child proc;   /* closing its stdin ends the peer */
     char url[64]; /* "http://127.0.0.1:PORT": gateway and RPC API alike */
     size_t added_count;
     char added[IPFS_PEER_ADDED_MAX][DEP_CID_TEXT_MAX]; /* CIDs of the --add-v0/--add-v1 files */

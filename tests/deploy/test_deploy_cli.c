@@ -7,6 +7,7 @@
  * made by `init`; files a node would refuse are refused; usage errors exit 2. The generated
  * modules these tests (and bench/ipfs) publish run in the engine and answer.
  */
+#include "child.h"
 #include "deploy/deploy.h"
 #include "engine/engine.h"
 #include "gateway.h"
@@ -18,13 +19,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #define HELLO_V0 "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o"
@@ -68,33 +66,10 @@ static void wasm_cli(run *r, const char *cwd, const char *const *argv)
     args[n] = NULL;
     FILE *out = tmpfile(), *err = tmpfile();
     CHECK(out != NULL && err != NULL);
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    CHECK(pid >= 0);
-    if (pid == 0) {
-        if (cwd != NULL && chdir(cwd) != 0)
-            _exit(126);
-        int null_fd = open("/dev/null", O_RDONLY);
-        dup2(null_fd, 0);
-        dup2(fileno(out), 1);
-        dup2(fileno(err), 2);
-        execv(bin, (char *const *)args);
-        _exit(127);
-    }
-    int status = 0;
-    int waited = 0;
-    while (waitpid(pid, &status, WNOHANG) == 0) {
-        if (waited >= RUN_TIMEOUT_MS) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
-            break;
-        }
-        struct timespec pause = {0, 10 * 1000000L};
-        nanosleep(&pause, NULL);
-        waited += 10;
-    }
-    r->status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    CHECK(null_fd >= 0);
+    r->status = child_run(args, cwd, null_fd, fileno(out), fileno(err), RUN_TIMEOUT_MS);
+    close(null_fd);
     read_back(out, r->out, sizeof r->out);
     read_back(err, r->err, sizeof r->err);
 }

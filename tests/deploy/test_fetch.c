@@ -27,30 +27,8 @@ typedef struct module {
     char cid_text[DEP_CID_TEXT_MAX];
     uint8_t *car;
     size_t car_len;
-    struct {
-        dep_cid cid;
-        uint8_t *data;
-        size_t len;
-    } blocks[16];
-    size_t block_count;
+    gw_blocks blocks; /* of our import */
 } module;
-
-static dep_status keep_block(void *ctx, const dep_cid *cid, const uint8_t *data, size_t len,
-                             dep_error *err)
-{
-    (void)err;
-    module *m = ctx;
-    for (size_t i = 0; i < m->block_count; i++)
-        if (dep_cid_equal(&m->blocks[i].cid, cid))
-            return DEP_OK;
-    CHECK(m->block_count < 16);
-    m->blocks[m->block_count].cid = *cid;
-    m->blocks[m->block_count].data = malloc(len ? len : 1);
-    CHECK(m->blocks[m->block_count].data != NULL);
-    memcpy(m->blocks[m->block_count].data, data, len);
-    m->blocks[m->block_count++].len = len;
-    return DEP_OK;
-}
 
 static module make_module(size_t len, uint8_t cid_version, uint64_t seed)
 {
@@ -61,7 +39,8 @@ static module make_module(size_t len, uint8_t cid_version, uint64_t seed)
     dep_import_options o = dep_import_profile(cid_version);
     CHECK_INT_EQ(dep_car_write_buffer(m.data, len, &o, &m.car, &m.car_len, &m.cid, NULL), DEP_OK);
     dep_cid again;
-    CHECK_INT_EQ(dep_import_buffer(m.data, len, &o, keep_block, &m, &again, NULL), DEP_OK);
+    CHECK_INT_EQ(dep_import_buffer(m.data, len, &o, gw_keep_block, &m.blocks, &again, NULL),
+                 DEP_OK);
     dep_cid_string(&m.cid, m.cid_text);
     return m;
 }
@@ -70,8 +49,7 @@ static void free_module(module *m)
 {
     free(m->data);
     free(m->car);
-    for (size_t i = 0; i < m->block_count; i++)
-        free(m->blocks[i].data);
+    gw_blocks_free(&m->blocks);
 }
 
 static void target(char *out, size_t cap, const char *cid, const char *format)
@@ -89,34 +67,19 @@ static void serve_car(gw_server *gw, const module *m, gw_mode mode, const char *
 
 static void serve_blocks(gw_server *gw, const module *m)
 {
-    for (size_t i = 0; i < m->block_count; i++) {
+    for (size_t i = 0; i < m->blocks.count; i++) {
         char cs[DEP_CID_TEXT_MAX], t[300];
-        target(t, sizeof t, dep_cid_string(&m->blocks[i].cid, cs), "raw");
-        gw_route(gw, t, GW_PLAIN, 200, "application/vnd.ipld.raw", m->blocks[i].data,
-                 m->blocks[i].len);
+        target(t, sizeof t, dep_cid_string(&m->blocks.at[i].cid, cs), "raw");
+        gw_route(gw, t, GW_PLAIN, 200, "application/vnd.ipld.raw", m->blocks.at[i].data,
+                 m->blocks.at[i].len);
     }
 }
 
 static dep_status fetch(const char **gateways, size_t n, const module *m, const char *cache,
                         uint64_t cap, const char **source, dep_error *err)
 {
-    dep_fetch_options o = {.gateway_count = n,
-                           .cache_dir = cache,
-                           .max_bytes = cap,
-                           .stall_timeout_ms = 1000,
-                           .total_timeout_ms = 10000,
-                           .connect_timeout_ms = 1000};
-    for (size_t i = 0; i < n; i++)
-        o.gateways[i] = gateways[i];
-    uint8_t *file = NULL;
-    size_t len = 0;
-    dep_status st = dep_fetch(&o, &m->cid, &file, &len, source, err);
-    if (st == DEP_OK) {
-        CHECK_UINT_EQ(len, m->len);
-        CHECK(memcmp(file, m->data, len) == 0);
-        free(file);
-    }
-    return st;
+    dep_fetch_options o = {.cache_dir = cache, .max_bytes = cap, .total_timeout_ms = 10000};
+    return gw_fetch_check(o, gateways, n, &m->cid, m->data, m->len, source, err);
 }
 
 TEST(test_fetch_gets_a_car_by_cidv0_and_cidv1)
@@ -141,7 +104,7 @@ TEST(test_fetch_falls_back_to_raw_blocks_when_no_car_is_served)
     gw_server *gw = gw_start();
     const char *gws[] = {gw_url(gw)};
     module m = make_module(MODULE_BYTES, 0, 9);
-    CHECK_UINT_EQ(m.block_count, 5);
+    CHECK_UINT_EQ(m.blocks.count, 5);
     serve_blocks(gw, &m);
     dep_error err;
     CHECK_MSG(fetch(gws, 1, &m, NULL, 0, NULL, &err) == DEP_OK, "%s", err.message);
@@ -188,42 +151,16 @@ typedef struct hostile_case {
 
 static void build_damaged(const module *m, int damage, uint8_t **car, size_t *len)
 {
-    *car = malloc(m->car_len + 64);
+    if (damage == 4) {
+        /* Our writer puts the leaves first; re-write the CAR without the first leaf. */
+        *car = gw_car_of_blocks(&m->cid, &m->blocks, 1, len);
+        return;
+    }
+    *car = malloc(m->car_len + GW_CAR_SLACK_BYTES);
     CHECK(*car != NULL);
     memcpy(*car, m->car, m->car_len);
     *len = m->car_len;
-    if (damage == 1) {
-        (*car)[*len - 1] ^= 1;
-    } else if (damage == 2) {
-        *len -= 10;
-    } else if (damage == 3) {
-        uint8_t *sec;
-        size_t n;
-        dep_cid c;
-        CHECK_INT_EQ(dep_cid_of_block(1, DEP_CODEC_RAW, (const uint8_t *)"extra", 5, &c, NULL),
-                     DEP_OK);
-        CHECK_INT_EQ(dep_car_section(&c, (const uint8_t *)"extra", 5, &sec, &n, NULL), DEP_OK);
-        memcpy(*car + *len, sec, n);
-        *len += n;
-        free(sec);
-    } else if (damage == 4) {
-        /* Our writer puts the leaves first; re-write the CAR without the first leaf. */
-        uint8_t h[DEP_CAR_HEADER_MAX_BYTES];
-        size_t n = dep_car_header(&m->cid, h, sizeof h), at = n;
-        memcpy(*car, h, n);
-        for (size_t i = 1; i < m->block_count; i++) {
-            uint8_t *sec;
-            size_t sl;
-            CHECK_INT_EQ(dep_car_section(&m->blocks[i].cid, m->blocks[i].data, m->blocks[i].len,
-                                         &sec, &sl, NULL),
-                         DEP_OK);
-            CHECK(at + sl <= m->car_len + 64);
-            memcpy(*car + at, sec, sl);
-            at += sl;
-            free(sec);
-        }
-        *len = at;
-    }
+    gw_car_damage(*car, len, damage);
 }
 
 TEST(test_fetch_refuses_each_lying_gateway_and_uses_the_next)
@@ -285,13 +222,13 @@ TEST(test_fetch_raw_fallback_refuses_a_wrong_block)
     gw_server *gw = gw_start();
     const char *gws[] = {gw_url(gw)};
     module m = make_module(MODULE_BYTES, 1, 11);
-    m.blocks[1].data[0] ^= 0xff;
+    m.blocks.at[1].data[0] ^= 0xff;
     serve_blocks(gw, &m);
     dep_error err;
     CHECK_INT_EQ(fetch(gws, 1, &m, NULL, 0, NULL, &err), DEP_ERR_NETWORK);
     char cs[DEP_CID_TEXT_MAX], want[DEP_CID_TEXT_MAX + 32];
     snprintf(want, sizeof want, "raw: block for %s hashes to",
-             dep_cid_string(&m.blocks[1].cid, cs));
+             dep_cid_string(&m.blocks.at[1].cid, cs));
     CHECK_STR_HAS(err.message, want);
     free_module(&m);
     gw_stop(gw);

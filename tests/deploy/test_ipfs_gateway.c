@@ -22,7 +22,6 @@ enum {
     SMALL_BYTES = 1000,
     ONE_LEVEL_BYTES = 3 * DEP_CHUNK_BYTES_DEFAULT + 5,
     TWO_LEVEL_BYTES = 174 * DEP_CHUNK_BYTES_DEFAULT + 1,
-    MAX_BLOCKS = 200,
 };
 
 /* A test file: its bytes, path, CID in one profile, and the blocks of our import. */
@@ -33,30 +32,8 @@ typedef struct file {
     uint8_t version;
     dep_cid cid;
     char cid_text[DEP_CID_TEXT_MAX];
-    struct {
-        dep_cid cid;
-        uint8_t *data;
-        size_t len;
-    } blocks[MAX_BLOCKS];
-    size_t block_count;
+    gw_blocks blocks; /* of our import */
 } file;
-
-static dep_status keep_block(void *ctx, const dep_cid *cid, const uint8_t *data, size_t len,
-                             dep_error *err)
-{
-    (void)err;
-    file *f = ctx;
-    for (size_t i = 0; i < f->block_count; i++)
-        if (dep_cid_equal(&f->blocks[i].cid, cid))
-            return DEP_OK;
-    CHECK(f->block_count < MAX_BLOCKS);
-    f->blocks[f->block_count].cid = *cid;
-    f->blocks[f->block_count].data = malloc(len ? len : 1);
-    CHECK(f->blocks[f->block_count].data != NULL);
-    memcpy(f->blocks[f->block_count].data, data, len);
-    f->blocks[f->block_count++].len = len;
-    return DEP_OK;
-}
 
 static file *make_file(const char *dir, const char *name, size_t len, uint8_t version,
                        uint64_t seed, bool keep_blocks)
@@ -69,17 +46,16 @@ static file *make_file(const char *dir, const char *name, size_t len, uint8_t ve
     CHECK_UINT_EQ(f->len, len);
     f->version = version;
     dep_import_options o = dep_import_profile(version);
-    CHECK_INT_EQ(
-        dep_import_buffer(f->data, len, &o, keep_blocks ? keep_block : NULL, f, &f->cid, NULL),
-        DEP_OK);
+    CHECK_INT_EQ(dep_import_buffer(f->data, len, &o, keep_blocks ? gw_keep_block : NULL, &f->blocks,
+                                   &f->cid, NULL),
+                 DEP_OK);
     dep_cid_string(&f->cid, f->cid_text);
     return f;
 }
 
 static void free_file(file *f)
 {
-    for (size_t i = 0; i < f->block_count; i++)
-        free(f->blocks[i].data);
+    gw_blocks_free(&f->blocks);
     free(f->data);
     free(f);
 }
@@ -87,21 +63,8 @@ static void free_file(file *f)
 static dep_status fetch_from(const char *const *gateways, size_t n, const file *f,
                              const char **source, dep_error *err)
 {
-    dep_fetch_options o = {.gateway_count = n,
-                           .stall_timeout_ms = 1000,
-                           .total_timeout_ms = 20000,
-                           .connect_timeout_ms = 1000};
-    for (size_t i = 0; i < n; i++)
-        o.gateways[i] = gateways[i];
-    uint8_t *bytes = NULL;
-    size_t len = 0;
-    dep_status st = dep_fetch(&o, &f->cid, &bytes, &len, source, err);
-    if (st == DEP_OK) {
-        CHECK_UINT_EQ(len, f->len);
-        CHECK(memcmp(bytes, f->data, len) == 0);
-        free(bytes);
-    }
-    return st;
+    dep_fetch_options o = {.total_timeout_ms = 20000};
+    return gw_fetch_check(o, gateways, n, &f->cid, f->data, f->len, source, err);
 }
 
 /* Checks the peer's three kinds of answer for one file: CAR, raw root block, plain bytes. */
@@ -192,13 +155,13 @@ TEST(test_helia_peer_stops_by_itself)
     int status = 0;
     pid_t done = 0;
     for (int waited = 0; waited < 30000 && done == 0; waited += 50) {
-        done = waitpid(peer.pid, &status, WNOHANG);
+        done = waitpid(peer.proc.pid, &status, WNOHANG);
         struct timespec pause = {0, 50 * 1000000L};
         nanosleep(&pause, NULL);
     }
-    CHECK_MSG(done == peer.pid, "the peer outlived its time limit");
+    CHECK_MSG(done == peer.proc.pid, "the peer outlived its time limit");
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    peer.pid = 0;
+    peer.proc.pid = 0;
     ipfs_peer_stop(&peer);
 }
 
@@ -233,40 +196,8 @@ TEST(test_helia_gateway_answers_404_for_what_it_does_not_hold)
  * 3 an extra block appended, 4 the first leaf left out. */
 static uint8_t *damaged_car(const file *f, int damage, size_t *len)
 {
-    uint8_t header[DEP_CAR_HEADER_MAX_BYTES];
-    size_t cap = f->len + 64 * MAX_BLOCKS + 4096,
-           at = dep_car_header(&f->cid, header, sizeof header);
-    uint8_t *car = malloc(cap);
-    CHECK(car != NULL && at > 0);
-    memcpy(car, header, at);
-    for (size_t i = damage == 4 ? 1 : 0; i < f->block_count; i++) {
-        uint8_t *sec;
-        size_t n;
-        CHECK_INT_EQ(
-            dep_car_section(&f->blocks[i].cid, f->blocks[i].data, f->blocks[i].len, &sec, &n, NULL),
-            DEP_OK);
-        CHECK(at + n <= cap);
-        memcpy(car + at, sec, n);
-        at += n;
-        free(sec);
-    }
-    if (damage == 1) {
-        car[at - 1] ^= 1;
-    } else if (damage == 2) {
-        at -= 10;
-    } else if (damage == 3) {
-        uint8_t *sec;
-        size_t n;
-        dep_cid c;
-        CHECK_INT_EQ(dep_cid_of_block(1, DEP_CODEC_RAW, (const uint8_t *)"extra", 5, &c, NULL),
-                     DEP_OK);
-        CHECK_INT_EQ(dep_car_section(&c, (const uint8_t *)"extra", 5, &sec, &n, NULL), DEP_OK);
-        CHECK(at + n <= cap);
-        memcpy(car + at, sec, n);
-        at += n;
-        free(sec);
-    }
-    *len = at;
+    uint8_t *car = gw_car_of_blocks(&f->cid, &f->blocks, damage == 4 ? 1 : 0, len);
+    gw_car_damage(car, len, damage == 4 ? 0 : damage);
     return car;
 }
 

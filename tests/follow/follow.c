@@ -5,26 +5,20 @@
  */
 #include "follow.h"
 
+#include "child.h"
 #include "test.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 enum {
     IPFS_START_TIMEOUT_MS = 30000,
     STOP_TIMEOUT_MS = 5000,
-    BAD_POLL_MS = 20,
-    BAD_SLOW_MS = 8000, /* longer than the node's 5 s limit on one RPC call */
     CLI_TIMEOUT_MS = 60000,
     BODY_POLL_MS = 50,
 };
@@ -39,40 +33,11 @@ void ipfs_start(ipfs_peer *p, unsigned port)
               "the IPFS peer is not installed: run scripts/peers-install.sh ipfs");
     memset(p, 0, sizeof *p);
     snprintf(port_text, sizeof port_text, "%u", port);
-    int in[2], out[2];
-    CHECK(pipe2(in, O_CLOEXEC) == 0 && pipe2(out, O_CLOEXEC) == 0);
-    pid_t pid = fork();
-    CHECK(pid >= 0);
-    if (pid == 0) {
-        dup2(in[0], 0);
-        dup2(out[1], 1);
-        execl(script, script, "--port", port_text, "--time-limit-s", "300", (char *)NULL);
-        _exit(127);
-    }
-    close(in[0]);
-    close(out[1]);
-    p->pid = pid;
-    p->stdin_fd = in[1];
+    const char *argv[] = {script, "--port", port_text, "--time-limit-s", "300", NULL};
+    child_spawn(&p->proc, argv);
     char text[1024];
-    size_t n = 0;
-    long long start = now_ms();
-    while (n < sizeof text - 1) {
-        text[n] = '\0';
-        if (strstr(text, "listening http://") != NULL && strchr(strstr(text, "listening"), '\n'))
-            break;
-        long long waited = now_ms() - start;
-        struct pollfd pfd = {out[0], POLLIN, 0};
-        if (waited >= IPFS_START_TIMEOUT_MS ||
-            poll(&pfd, 1, (int)(IPFS_START_TIMEOUT_MS - waited)) <= 0)
-            break;
-        ssize_t got = read(out[0], text + n, sizeof text - 1 - n);
-        if (got <= 0)
-            break;
-        n += (size_t)got;
-    }
-    close(out[0]);
-    text[n] = '\0';
-    const char *l = strstr(text, "listening http://127.0.0.1:");
+    const char *l =
+        child_wait_line(&p->proc, "listening http://", IPFS_START_TIMEOUT_MS, text, sizeof text);
     if (l == NULL || sscanf(l, "listening http://127.0.0.1:%u", &p->port) != 1) {
         ipfs_stop(p);
         test_fail(__FILE__, __LINE__, "the IPFS peer did not start; it said \"%s\"", text);
@@ -82,98 +47,7 @@ void ipfs_start(ipfs_peer *p, unsigned port)
 
 void ipfs_stop(ipfs_peer *p)
 {
-    if (p->stdin_fd > 0)
-        close(p->stdin_fd);
-    p->stdin_fd = -1;
-    if (p->pid <= 0)
-        return;
-    int status;
-    for (long long start = now_ms(); now_ms() - start < STOP_TIMEOUT_MS; usleep(20000))
-        if (waitpid(p->pid, &status, WNOHANG) == p->pid) {
-            p->pid = 0;
-            return;
-        }
-    kill(p->pid, SIGKILL);
-    waitpid(p->pid, &status, 0);
-    p->pid = 0;
-}
-
-/* ---- the misbehaving JSON-RPC endpoint ---- */
-
-static void bad_answer(bad_rpc *b, int fd)
-{
-    char req[8192];
-    size_t n = 0;
-    long long start = now_ms();
-    while (n < sizeof req - 1 && now_ms() - start < 2000 && !atomic_load(&b->stop)) {
-        struct pollfd pfd = {fd, POLLIN, 0};
-        if (poll(&pfd, 1, BAD_POLL_MS) <= 0)
-            continue;
-        ssize_t got = read(fd, req + n, sizeof req - 1 - n);
-        if (got <= 0)
-            break;
-        n += (size_t)got;
-        req[n] = '\0';
-        if (strstr(req, "\r\n\r\n") != NULL && strstr(req, "getProgramAccounts") != NULL)
-            break;
-    }
-    atomic_fetch_add(&b->requests, 1);
-    static const char garbage[] =
-        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 36\r\n"
-        "Connection: close\r\n\r\n{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":[{\"";
-    static const char valid_empty[] =
-        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 36\r\n"
-        "Connection: close\r\n\r\n{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":[]}";
-    if (b->mode == BAD_SLOW) {
-        /* Answers, but after the node gave up: an empty registry it must never see. */
-        for (long long t0 = now_ms(); now_ms() - t0 < BAD_SLOW_MS && !atomic_load(&b->stop);)
-            usleep(BAD_POLL_MS * 1000);
-        if (write(fd, valid_empty, sizeof valid_empty - 1) < 0)
-            return;
-        return;
-    }
-    if (write(fd, garbage, sizeof garbage - 1) < 0)
-        return;
-}
-
-static void *bad_main(void *arg)
-{
-    bad_rpc *b = arg;
-    while (!atomic_load(&b->stop)) {
-        struct pollfd pfd = {b->listen_fd, POLLIN, 0};
-        if (poll(&pfd, 1, BAD_POLL_MS) <= 0)
-            continue;
-        int fd = accept(b->listen_fd, NULL, NULL);
-        if (fd < 0)
-            continue;
-        bad_answer(b, fd);
-        close(fd);
-    }
-    return NULL;
-}
-
-void bad_start(bad_rpc *b, unsigned port, bad_mode mode)
-{
-    memset(b, 0, sizeof *b);
-    b->mode = mode;
-    b->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    CHECK(b->listen_fd >= 0);
-    int one = 1;
-    setsockopt(b->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in a = {.sin_family = AF_INET,
-                            .sin_port = htons((uint16_t)port),
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    CHECK_MSG(bind(b->listen_fd, (struct sockaddr *)&a, sizeof a) == 0, "bind %u: %s", port,
-              strerror(errno));
-    CHECK(listen(b->listen_fd, 16) == 0);
-    CHECK(pthread_create(&b->thread, NULL, bad_main, b) == 0);
-}
-
-void bad_stop(bad_rpc *b)
-{
-    atomic_store(&b->stop, 1);
-    pthread_join(b->thread, NULL);
-    close(b->listen_fd);
+    child_stop(&p->proc, STOP_TIMEOUT_MS);
 }
 
 /* ---- the module author's commands ---- */
@@ -189,28 +63,10 @@ int cli_in(const char *cwd, const char *const argv[], char *out, size_t cap)
     args[n] = NULL;
     char path[128];
     e2e_temp_path(path, sizeof path, ".cli");
-    pid_t pid = fork();
-    CHECK(pid >= 0);
-    if (pid == 0) {
-        int fd = open(path, O_WRONLY | O_TRUNC);
-        if (fd < 0 || chdir(cwd) != 0)
-            _exit(126);
-        dup2(fd, 1);
-        dup2(fd, 2);
-        close(fd);
-        execv(bin, (char *const *)args);
-        _exit(127);
-    }
-    int status = -1, st;
-    for (long long start = now_ms(); now_ms() - start < CLI_TIMEOUT_MS; usleep(10000))
-        if (waitpid(pid, &st, WNOHANG) == pid) {
-            status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-            break;
-        }
-    if (status == -1 && waitpid(pid, &st, WNOHANG) == 0) {
-        kill(pid, SIGKILL);
-        waitpid(pid, &st, 0);
-    }
+    int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+    CHECK_MSG(fd >= 0, "%s: %s", path, strerror(errno));
+    int status = child_run(args, cwd, -1, fd, fd, CLI_TIMEOUT_MS);
+    close(fd);
     size_t len;
     char *text = (char *)test_read_file(path, &len);
     unlink(path);

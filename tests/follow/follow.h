@@ -1,15 +1,16 @@
 /*
  * Helpers of the end-to-end tests of aegis-node following a route source: the loopback IPFS peer
- * (tests/peers/ipfs/ipfs-peer, Helia) that serves the modules, a misbehaving JSON-RPC endpoint on
- * a chosen port (garbage, or answers slower than the node waits), the node's config for the
- * `solana` source, the real aegis-wasm-cli, and bounded waiting on what the node serves. The
- * Solana peer and the node processes come from tests/routes/chain.c and tests/node/e2e.c.
+ * (tests/peers/ipfs/ipfs-peer, Helia) that serves the modules, the node's config for the `solana`
+ * source, the real aegis-wasm-cli, and bounded waiting on what the node serves. The Solana peer,
+ * the misbehaving JSON-RPC endpoint (fake_rpc) and the node processes come from
+ * tests/routes/chain.c and tests/node/e2e.c.
  */
 #ifndef AEGIS_TESTS_FOLLOW_H
 #define AEGIS_TESTS_FOLLOW_H
 
 #include "../node/e2e.h"
 #include "../routes/chain.h"
+#include "child.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -19,8 +20,7 @@
 /* ---- the IPFS peer ---- */
 
 typedef struct {
-    pid_t pid;
-    int stdin_fd; /* closing it ends the peer */
+    child proc; /* closing its stdin ends the peer */
     unsigned port;
     char url[64];
 } ipfs_peer;
@@ -28,21 +28,6 @@ typedef struct {
 /* Starts the peer on port (0: any); fails the test when it does not come up. */
 void ipfs_start(ipfs_peer *p, unsigned port);
 void ipfs_stop(ipfs_peer *p);
-
-/* ---- a JSON-RPC endpoint that misbehaves, on a port of our choosing ---- */
-
-typedef enum { BAD_GARBAGE, BAD_SLOW } bad_mode;
-
-typedef struct {
-    int listen_fd;
-    bad_mode mode;
-    pthread_t thread;
-    atomic_int stop;
-    atomic_int requests;
-} bad_rpc;
-
-void bad_start(bad_rpc *b, unsigned port, bad_mode mode);
-void bad_stop(bad_rpc *b);
 
 /* ---- the project a module author works in ---- */
 

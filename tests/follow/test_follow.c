@@ -95,24 +95,82 @@ static void wrk_start(e2e_proc *p, const follow_env *e, int seconds)
     char url[96], dur[16];
     snprintf(url, sizeof url, "http://127.0.0.1:%u/hello", e->port);
     snprintf(dur, sizeof dur, "%ds", seconds);
-    char *argv[] = {"/usr/bin/wrk", "-t2", "-c8", "-d", dur, "-H", "Host: hello.test", url, NULL};
+    /* A 10 s response timeout: a request slowed by a loaded machine is not a failed one; errors and
+     * non-2xx answers still are. */
+    char *argv[] = {"/usr/bin/wrk",     "-t2", "-c8", "-d", dur, "--timeout", "10s", "-H",
+                    "Host: hello.test", url,   NULL};
     e2e_start(p, argv);
+}
+
+/* The registry and the IPFS peer on their ports (0: any), the project with its funded key, and a
+ * node that follows the registry, trusting that key for hello.test and protected.test. */
+static void start_on_chain(chain *c, ipfs_peer *ipfs, project *p, follow_env *e, unsigned rpc_port,
+                           unsigned ipfs_port)
+{
+    chain_start(c, rpc_port);
+    ipfs_start(ipfs, ipfs_port);
+    make_project(p, ipfs, c);
+    char trust[256];
+    trust_of(&p->kp, trust, sizeof trust);
+    char gw[96];
+    snprintf(gw, sizeof gw, "\"%s\"", ipfs->url);
+    follow_start(e, c->port, gw, trust, POLL_MS);
+}
+
+/* Stops the node, the peers (c may be NULL) and removes the project. */
+static void stop_all(follow_env *e, ipfs_peer *ipfs, chain *c, const project *p)
+{
+    follow_stop(e);
+    ipfs_stop(ipfs);
+    if (c != NULL)
+        chain_stop(c);
+    temp_dir_remove(p->dir);
+}
+
+/* Polls the admin API's /routes until it contains text (present) or not, within WAIT_MS;
+ * returns that listing (the caller frees it) or fails the test with why. */
+static char *wait_routes(const follow_env *e, const char *text, bool present, const char *why)
+{
+    long long start = now_ms();
+    for (;;) {
+        char *routes = follow_admin(e, "/routes");
+        if ((strstr(routes, text) != NULL) == present)
+            return routes;
+        free(routes);
+        CHECK_MSG(now_ms() - start < WAIT_MS, "%s", why);
+        usleep(100 * 1000);
+    }
+}
+
+/* /headers on hello.test goes through the function (X-Handled-By) on to the origin. */
+static void check_function_passes_to_origin(const follow_env *e)
+{
+    e2e_response r;
+    e2e_request(e->port, "GET", "/headers", "hello.test", NULL, NULL, &r);
+    CHECK_INT_EQ(r.status, 200);
+    CHECK_STR_EQ(e2e_header(&r, "X-Handled-By"), "hello");
+    CHECK_STR_EQ(e2e_header(&r, "X-Origin"), "origin");
+    e2e_response_free(&r);
+}
+
+/* Version 1 stays served at hello.test through polls poll intervals. */
+static void check_still_served(const follow_env *e, int polls)
+{
+    char body[4096];
+    for (int i = 0; i < polls; i++) {
+        usleep(POLL_MS * 1000);
+        CHECK_INT_EQ(follow_get(e, "hello.test", "/hello", body, sizeof body), 200);
+        CHECK_STR_HAS(body, "Hello from hello");
+    }
 }
 
 TEST(follow_cli_init_build_deploy_register_serves_then_update_disable_close)
 {
     chain c;
     ipfs_peer ipfs;
-    chain_start(&c, 0);
-    ipfs_start(&ipfs, 0);
     project p;
-    make_project(&p, &ipfs, &c);
-    char trust[256];
-    trust_of(&p.kp, trust, sizeof trust);
-    char gw[96];
-    snprintf(gw, sizeof gw, "\"%s\"", ipfs.url);
     follow_env e;
-    follow_start(&e, c.port, gw, trust, POLL_MS);
+    start_on_chain(&c, &ipfs, &p, &e, 0, 0);
 
     /* Nothing is registered: the static route's origin answers (404: it has no /hello). */
     char body[4096];
@@ -127,12 +185,7 @@ TEST(follow_cli_init_build_deploy_register_serves_then_update_disable_close)
     fprintf(stderr, "register -> served in %lld ms (poll interval %d ms)\n", ms, POLL_MS);
     CHECK_MSG(ms >= 0 && ms <= POLL_MS + LOAD_ALLOWANCE_MS, "served after %lld ms", ms);
     /* Other paths of the domain go on to the origin through the function. */
-    e2e_response r;
-    e2e_request(e.port, "GET", "/headers", "hello.test", NULL, NULL, &r);
-    CHECK_INT_EQ(r.status, 200);
-    CHECK_STR_EQ(e2e_header(&r, "X-Handled-By"), "hello");
-    CHECK_STR_EQ(e2e_header(&r, "X-Origin"), "origin");
-    e2e_response_free(&r);
+    check_function_passes_to_origin(&e);
     /* Other domains do not see it. */
     CHECK_INT_EQ(follow_get(&e, "other.test", "/hello", body, sizeof body), 404);
     CHECK(strstr(body, "Hello") == NULL);
@@ -178,6 +231,7 @@ TEST(follow_cli_init_build_deploy_register_serves_then_update_disable_close)
     registry(&p, &c, dis);
     ms = follow_wait_body_not(&e, "hello.test", "/hello", "Hello", WAIT_MS);
     CHECK_MSG(ms >= 0, "still served after disable");
+    e2e_response r;
     e2e_request(e.port, "GET", "/headers", "hello.test", NULL, NULL, &r);
     CHECK(e2e_header(&r, "X-Handled-By") == NULL);
     e2e_response_free(&r);
@@ -188,39 +242,20 @@ TEST(follow_cli_init_build_deploy_register_serves_then_update_disable_close)
     /* close: gone from the node's routes. */
     const char *cls[] = {"close", "--domain", "hello.test", "--path", "/*", NULL};
     registry(&p, &c, cls);
-    long long start = now_ms();
-    for (;;) {
-        routes = follow_admin(&e, "/routes");
-        bool gone = strstr(routes, "hello.test") == NULL;
-        free(routes);
-        if (gone)
-            break;
-        CHECK_MSG(now_ms() - start < WAIT_MS, "the closed route is still listed");
-        usleep(100 * 1000);
-    }
+    free(wait_routes(&e, "hello.test", false, "the closed route is still listed"));
     CHECK(follow_metric(&e, "aegis_route_source_reloads_total{cause=\"removed\"}") == 1);
     CHECK(follow_metric(&e, "aegis_route_source_rpc_errors_total") == 0);
 
-    follow_stop(&e);
-    ipfs_stop(&ipfs);
-    chain_stop(&c);
-    temp_dir_remove(p.dir);
+    stop_all(&e, &ipfs, &c, &p);
 }
 
 TEST(follow_route_of_protected_domain_by_unlisted_authority_is_ignored_counted_never_served)
 {
     chain c;
     ipfs_peer ipfs;
-    chain_start(&c, 0);
-    ipfs_start(&ipfs, 0);
     project p;
-    make_project(&p, &ipfs, &c);
-    char trust[256];
-    trust_of(&p.kp, trust, sizeof trust);
-    char gw[96];
-    snprintf(gw, sizeof gw, "\"%s\"", ipfs.url);
     follow_env e;
-    follow_start(&e, c.port, gw, trust, POLL_MS);
+    start_on_chain(&c, &ipfs, &p, &e, 0, 0);
 
     /* A stranger registers protected.test; the owner registers hello.test afterwards, so once
      * hello.test is served the node has seen the stranger's route too. */
@@ -256,27 +291,17 @@ TEST(follow_route_of_protected_domain_by_unlisted_authority_is_ignored_counted_n
     CHECK_MSG(strstr(first + 1, "event=route_ignored") == NULL, "logged more than once:\n%s", out);
     free(out);
 
-    follow_stop(&e);
-    ipfs_stop(&ipfs);
-    chain_stop(&c);
-    temp_dir_remove(p.dir);
+    stop_all(&e, &ipfs, &c, &p);
 }
 
 TEST(follow_rpc_killed_garbage_slow_keeps_serving_restart_serves_persisted_catches_up)
 {
     chain c;
     ipfs_peer ipfs;
-    unsigned rpc_port = e2e_free_port(), ipfs_port = e2e_free_port();
-    chain_start(&c, rpc_port);
-    ipfs_start(&ipfs, ipfs_port);
     project p;
-    make_project(&p, &ipfs, &c);
-    char trust[256];
-    trust_of(&p.kp, trust, sizeof trust);
-    char gw[96];
-    snprintf(gw, sizeof gw, "\"%s\"", ipfs.url);
     follow_env e;
-    follow_start(&e, c.port, gw, trust, POLL_MS);
+    unsigned rpc_port = e2e_free_port(), ipfs_port = e2e_free_port();
+    start_on_chain(&c, &ipfs, &p, &e, rpc_port, ipfs_port);
     const char *reg[] = {"register", "--domain", "hello.test", "--path",
                          "/*",       "--cid",    p.cid1,       NULL};
     registry(&p, &c, reg);
@@ -285,32 +310,24 @@ TEST(follow_rpc_killed_garbage_slow_keeps_serving_restart_serves_persisted_catch
     /* RPC killed, then answering garbage, then answering too slowly: still served. */
     chain_stop(&c);
     char body[4096];
-    for (int i = 0; i < 3; i++) {
-        usleep(POLL_MS * 1000);
-        CHECK_INT_EQ(follow_get(&e, "hello.test", "/hello", body, sizeof body), 200);
-        CHECK_STR_HAS(body, "Hello from hello");
-    }
+    check_still_served(&e, 3);
     double errors = follow_metric(&e, "aegis_route_source_rpc_errors_total");
     CHECK_MSG(errors >= 1, "rpc errors %g", errors);
-    bad_rpc bad;
-    bad_start(&bad, rpc_port, BAD_GARBAGE);
+    fake_rpc bad;
+    fake_start_on(&bad, rpc_port, FAKE_TRUNCATED);
     for (long long t0 = now_ms(); atomic_load(&bad.requests) < 2 && now_ms() - t0 < WAIT_MS;)
         usleep(50 * 1000);
     CHECK(atomic_load(&bad.requests) >= 2);
     CHECK_INT_EQ(follow_get(&e, "hello.test", "/hello", body, sizeof body), 200);
     CHECK_STR_HAS(body, "Hello from hello");
     CHECK(follow_metric(&e, "aegis_route_source_rpc_errors_total") > errors);
-    bad_stop(&bad);
-    bad_start(&bad, rpc_port, BAD_SLOW);
+    fake_stop(&bad);
+    fake_start_on(&bad, rpc_port, FAKE_SLOW);
     for (long long t0 = now_ms(); atomic_load(&bad.requests) < 1 && now_ms() - t0 < WAIT_MS;)
         usleep(50 * 1000);
     CHECK(atomic_load(&bad.requests) >= 1);
-    for (int i = 0; i < 3; i++) {
-        usleep(POLL_MS * 1000);
-        CHECK_INT_EQ(follow_get(&e, "hello.test", "/hello", body, sizeof body), 200);
-        CHECK_STR_HAS(body, "Hello from hello");
-    }
-    bad_stop(&bad);
+    check_still_served(&e, 3);
+    fake_stop(&bad);
 
     /* Restart with the RPC and the gateway down: the persisted routes, modules from the disk
      * cache. */
@@ -340,10 +357,7 @@ TEST(follow_rpc_killed_garbage_slow_keeps_serving_restart_serves_persisted_catch
     CHECK_STR_HAS(routes, "\"source\": \"solana\"");
     free(routes);
 
-    follow_stop(&e);
-    ipfs_stop(&ipfs);
-    chain_stop(&c);
-    temp_dir_remove(p.dir);
+    stop_all(&e, &ipfs, &c, &p);
 }
 
 static void write_routes_file(const char *path, const char *cid)
@@ -355,27 +369,32 @@ static void write_routes_file(const char *path, const char *cid)
     e2e_write_file(path, text);
 }
 
+/* The IPFS peer, the project (no key), and a node with no static route whose `file` source
+ * (<dir>/routes.yaml into routes_file, then source_more: further lines of route_source) routes
+ * hello.test to version 1; returns once version 1 is served. */
+static void start_on_file(ipfs_peer *ipfs, project *p, follow_env *e, char routes_file[128],
+                          const char *source_more)
+{
+    ipfs_start(ipfs, 0);
+    make_project(p, ipfs, NULL);
+    char source[512], gw[96];
+    snprintf(routes_file, 128, "%s/routes.yaml", p->dir);
+    write_routes_file(routes_file, p->cid1);
+    snprintf(source, sizeof source, "  type: file\n  path: %s\n%s", routes_file, source_more);
+    snprintf(gw, sizeof gw, "\"%s\"", ipfs->url);
+    follow_start_with(e, gw, "[]", source);
+    CHECK(follow_wait_body(e, "hello.test", "/hello", "Hello from hello", WAIT_MS) >= 0);
+}
+
 TEST(follow_file_source_sighup_failed_cid_keeps_running_version_and_says_why)
 {
     ipfs_peer ipfs;
-    ipfs_start(&ipfs, 0);
     project p;
-    make_project(&p, &ipfs, NULL);
-    char routes_file[128], source[512], gw[96];
-    snprintf(routes_file, sizeof routes_file, "%s/routes.yaml", p.dir);
-    write_routes_file(routes_file, p.cid1);
-    snprintf(source, sizeof source, "  type: file\n  path: %s\n  upstream: origin\n", routes_file);
-    snprintf(gw, sizeof gw, "\"%s\"", ipfs.url);
     follow_env e;
+    char routes_file[128];
     /* No static route: source routes alone, their origin is route_source.upstream. */
-    follow_start_with(&e, gw, "[]", source);
-    CHECK(follow_wait_body(&e, "hello.test", "/hello", "Hello from hello", WAIT_MS) >= 0);
-    e2e_response r;
-    e2e_request(e.port, "GET", "/headers", "hello.test", NULL, NULL, &r);
-    CHECK_INT_EQ(r.status, 200);
-    CHECK_STR_EQ(e2e_header(&r, "X-Handled-By"), "hello");
-    CHECK_STR_EQ(e2e_header(&r, "X-Origin"), "origin");
-    e2e_response_free(&r);
+    start_on_file(&ipfs, &p, &e, routes_file, "  upstream: origin\n");
+    check_function_passes_to_origin(&e);
     char body[4096];
     CHECK_INT_EQ(follow_get(&e, "other.test", "/hello", body, sizeof body), 404);
     CHECK_STR_HAS(body, "no route for this host and path");
@@ -385,16 +404,7 @@ TEST(follow_file_source_sighup_failed_cid_keeps_running_version_and_says_why)
     cid_of("a module nobody published", missing);
     write_routes_file(routes_file, missing);
     CHECK(kill(e.node.pid, SIGHUP) == 0);
-    long long start = now_ms();
-    char *routes = NULL;
-    for (;;) {
-        routes = follow_admin(&e, "/routes");
-        if (strstr(routes, "\"state\": \"failed\"") != NULL)
-            break;
-        free(routes);
-        CHECK_MSG(now_ms() - start < WAIT_MS, "the missing CID never failed");
-        usleep(100 * 1000);
-    }
+    char *routes = wait_routes(&e, "\"state\": \"failed\"", true, "the missing CID never failed");
     CHECK_STR_HAS(routes, missing);
     CHECK_STR_HAS(routes, p.cid1); /* serving_cid */
     CHECK_STR_HAS(routes, "\"last_error\": \"");
@@ -415,9 +425,7 @@ TEST(follow_file_source_sighup_failed_cid_keeps_running_version_and_says_why)
     CHECK(kill(e.node.pid, SIGHUP) == 0);
     CHECK(follow_wait_body(&e, "hello.test", "/hello", "Hello v2 from hello", WAIT_MS) >= 0);
 
-    follow_stop(&e);
-    ipfs_stop(&ipfs);
-    temp_dir_remove(p.dir);
+    stop_all(&e, &ipfs, NULL, &p);
 }
 
 #define ATTACK "/hello?q=1%27%20OR%201=1--"
@@ -481,25 +489,16 @@ TEST(follow_source_routes_combine_with_the_static_route_of_the_same_request)
     e2e_response_free(&r);
     CHECK(follow_metric(&e, "aegis_route_source_served_routes") == 2);
 
-    follow_stop(&e);
-    ipfs_stop(&ipfs);
-    temp_dir_remove(p.dir);
+    stop_all(&e, &ipfs, NULL, &p);
 }
 
 TEST(follow_source_route_without_any_origin_answers_itself_or_502)
 {
     ipfs_peer ipfs;
-    ipfs_start(&ipfs, 0);
     project p;
-    make_project(&p, &ipfs, NULL);
-    char routes_file[128], source[512], gw[96];
-    snprintf(routes_file, sizeof routes_file, "%s/routes.yaml", p.dir);
-    write_routes_file(routes_file, p.cid1);
-    snprintf(source, sizeof source, "  type: file\n  path: %s\n", routes_file);
-    snprintf(gw, sizeof gw, "\"%s\"", ipfs.url);
     follow_env e;
-    follow_start_with(&e, gw, "[]", source);
-    CHECK(follow_wait_body(&e, "hello.test", "/hello", "Hello from hello", WAIT_MS) >= 0);
+    char routes_file[128];
+    start_on_file(&ipfs, &p, &e, routes_file, "");
     char body[4096];
     /* The function passes /headers on: there is no origin to pass it to. */
     CHECK_INT_EQ(follow_get(&e, "hello.test", "/headers", body, sizeof body), 502);
@@ -513,7 +512,5 @@ TEST(follow_source_route_without_any_origin_answers_itself_or_502)
     for (long long t0 = now_ms(); now_ms() - t0 < 5000 && errors != 2; usleep(50 * 1000))
         errors = follow_metric(&e, "aegis_requests_total{route=\"route_source\",class=\"5xx\"}");
     CHECK_MSG(errors == 2, "5xx of source routes: %g", errors);
-    follow_stop(&e);
-    ipfs_stop(&ipfs);
-    temp_dir_remove(p.dir);
+    stop_all(&e, &ipfs, NULL, &p);
 }

@@ -2,6 +2,7 @@
  * Config parsing: the embedded default, every section's keys and defaults, and the exact
  * file:line:col messages for mistakes (unknown keys, bad values, dangling references, YAML syntax).
  */
+#include "config_util.h"
 #include "node/node.h"
 #include "test.h"
 
@@ -11,19 +12,7 @@
 
 static node_config *parse_ok(const char *text)
 {
-    char err[NODE_ERR_BYTES];
-    node_config *cfg = node_config_parse(text, strlen(text), "t.yaml", err);
-    CHECK_MSG(cfg != NULL, "unexpected error: %s", err);
-    return cfg;
-}
-
-/* Parses text that must fail and returns the message (static buffer). */
-static const char *parse_err(const char *text)
-{
-    static char err[NODE_ERR_BYTES];
-    node_config *cfg = node_config_parse(text, strlen(text), "t.yaml", err);
-    CHECK_MSG(cfg == NULL, "expected an error for:\n%s", text);
-    return err;
+    return cfg_parse_ok(text, "t.yaml");
 }
 
 #define MINIMAL                                                                                    \
@@ -156,117 +145,119 @@ TEST(test_every_key_is_read)
 
 TEST(test_unknown_upstream_names_line_and_column)
 {
-    CHECK_STR_EQ(parse_err(MINIMAL "routes:\n"
-                                   "  - path: /a\n"
-                                   "    upstream: app\n"
-                                   "  - path: /b\n"
-                                   "    upstream: app\n"
-                                   "  - path: /c\n"
-                                   "    upstream: api\n"),
+    CHECK_STR_EQ(cfg_parse_err(MINIMAL "routes:\n"
+                                       "  - path: /a\n"
+                                       "    upstream: app\n"
+                                       "  - path: /b\n"
+                                       "    upstream: app\n"
+                                       "  - path: /c\n"
+                                       "    upstream: api\n"),
                  "t.yaml:10:15: routes[2].upstream: unknown upstream 'api'");
 }
 
 TEST(test_unknown_key_is_an_error)
 {
-    CHECK_STR_EQ(parse_err(MINIMAL "timeout:\n  idle_ms: 5\n"),
+    CHECK_STR_EQ(cfg_parse_err(MINIMAL "timeout:\n  idle_ms: 5\n"),
                  "t.yaml:4:1: timeout: unknown key (did you mean 'timeouts'?)");
-    CHECK_STR_EQ(parse_err(MINIMAL "colour: red\n"), "t.yaml:4:1: colour: unknown key");
-    CHECK_STR_EQ(parse_err(MINIMAL "limits:\n  max_header_byte: 5\n"),
+    CHECK_STR_EQ(cfg_parse_err(MINIMAL "colour: red\n"), "t.yaml:4:1: colour: unknown key");
+    CHECK_STR_EQ(cfg_parse_err(MINIMAL "limits:\n  max_header_byte: 5\n"),
                  "t.yaml:5:3: limits.max_header_byte: unknown key (did you mean "
                  "'max_header_bytes'?)");
-    CHECK_STR_EQ(parse_err("upstreams:\n  app:\n    server: [127.0.0.1:1]\n"),
+    CHECK_STR_EQ(cfg_parse_err("upstreams:\n  app:\n    server: [127.0.0.1:1]\n"),
                  "t.yaml:3:5: upstreams.app.server: unknown key (did you mean 'servers'?)");
 }
 
 TEST(test_duplicate_key_is_an_error)
 {
-    CHECK_STR_EQ(parse_err(MINIMAL "workers: 1\nworkers: 2\n"),
+    CHECK_STR_EQ(cfg_parse_err(MINIMAL "workers: 1\nworkers: 2\n"),
                  "t.yaml:5:1: workers: duplicate key");
-    CHECK_STR_EQ(parse_err("upstreams:\n  a: {servers: [127.0.0.1:1]}\n  a: {servers: "
-                           "[127.0.0.1:2]}\n"),
+    CHECK_STR_EQ(cfg_parse_err("upstreams:\n  a: {servers: [127.0.0.1:1]}\n  a: {servers: "
+                               "[127.0.0.1:2]}\n"),
                  "t.yaml:3:3: upstreams.a: duplicate upstream");
 }
 
 TEST(test_bad_values_are_explained)
 {
-    CHECK_STR_EQ(parse_err("workers: many\n"),
+    CHECK_STR_EQ(cfg_parse_err("workers: many\n"),
                  "t.yaml:1:10: workers: expected a whole number, found 'many'");
-    CHECK_STR_EQ(parse_err("workers: 0\n"), "t.yaml:1:10: workers: 0 is out of range 1..256");
+    CHECK_STR_EQ(cfg_parse_err("workers: 0\n"), "t.yaml:1:10: workers: 0 is out of range 1..256");
     CHECK_STR_EQ(
-        parse_err("limits: {max_body_bytes: 99999999999999999999999}\n"),
+        cfg_parse_err("limits: {max_body_bytes: 99999999999999999999999}\n"),
         "t.yaml:1:26: limits.max_body_bytes: number '99999999999999999999999' is too large");
-    CHECK_STR_EQ(parse_err("limits: {max_headers: -1}\n"),
+    CHECK_STR_EQ(cfg_parse_err("limits: {max_headers: -1}\n"),
                  "t.yaml:1:23: limits.max_headers: expected a whole number, found '-1'");
-    CHECK_STR_EQ(parse_err("admin: {enabled: yes}\n"),
+    CHECK_STR_EQ(cfg_parse_err("admin: {enabled: yes}\n"),
                  "t.yaml:1:18: admin.enabled: expected true or false, found 'yes'");
-    CHECK_STR_EQ(parse_err("access_log: {format: xml}\n"),
+    CHECK_STR_EQ(cfg_parse_err("access_log: {format: xml}\n"),
                  "t.yaml:1:22: access_log.format: expected json or kv, found 'xml'");
-    CHECK_STR_EQ(parse_err("limits: 5\n"),
+    CHECK_STR_EQ(cfg_parse_err("limits: 5\n"),
                  "t.yaml:1:9: limits: expected a mapping, found a scalar");
-    CHECK_STR_EQ(parse_err("listen: []\n"), "t.yaml:1:9: listen: at least one listener is needed");
-    CHECK_STR_EQ(parse_err("- a\n"), "t.yaml:1:1: (top level): expected a mapping, found a list");
+    CHECK_STR_EQ(cfg_parse_err("listen: []\n"),
+                 "t.yaml:1:9: listen: at least one listener is needed");
+    CHECK_STR_EQ(cfg_parse_err("- a\n"),
+                 "t.yaml:1:1: (top level): expected a mapping, found a list");
 }
 
 TEST(test_bad_addresses_are_explained)
 {
-    CHECK_STR_EQ(parse_err("listen: localhost:80\n"),
+    CHECK_STR_EQ(cfg_parse_err("listen: localhost:80\n"),
                  "t.yaml:1:9: listen: 'localhost:80': not a numeric IPv4 address (IPv6 is written "
                  "[::1]:port)");
-    CHECK_STR_EQ(parse_err("listen: [127.0.0.1]\n"),
+    CHECK_STR_EQ(cfg_parse_err("listen: [127.0.0.1]\n"),
                  "t.yaml:1:10: listen[0]: '127.0.0.1' is not address:port");
-    CHECK_STR_EQ(parse_err("listen: 127.0.0.1:70000\n"),
+    CHECK_STR_EQ(cfg_parse_err("listen: 127.0.0.1:70000\n"),
                  "t.yaml:1:9: listen: '127.0.0.1:70000': the port is not a number 1..65535");
-    CHECK_STR_EQ(parse_err("listen: 127.0.0.1:0\n"),
+    CHECK_STR_EQ(cfg_parse_err("listen: 127.0.0.1:0\n"),
                  "t.yaml:1:9: listen: '127.0.0.1:0': the port is not a number 1..65535");
-    CHECK_STR_EQ(parse_err("listen: '[::1:80'\n"),
+    CHECK_STR_EQ(cfg_parse_err("listen: '[::1:80'\n"),
                  "t.yaml:1:9: listen: '[::1:80' is not [ipv6-address]:port");
 }
 
 TEST(test_route_errors)
 {
-    CHECK_STR_EQ(parse_err(MINIMAL "routes:\n  - {path: /a/*/b, upstream: app}\n"),
+    CHECK_STR_EQ(cfg_parse_err(MINIMAL "routes:\n  - {path: /a/*/b, upstream: app}\n"),
                  "t.yaml:5:12: routes[0].path: path '/a/*/b': '*' is allowed only as the last "
                  "segment (\"/api/*\")");
-    CHECK_STR_EQ(parse_err(MINIMAL "routes:\n  - {path: api, upstream: app}\n"),
+    CHECK_STR_EQ(cfg_parse_err(MINIMAL "routes:\n  - {path: api, upstream: app}\n"),
                  "t.yaml:5:12: routes[0].path: path 'api' must start with '/'");
-    CHECK_STR_EQ(parse_err(MINIMAL "routes:\n  - {path: /a}\n"),
+    CHECK_STR_EQ(cfg_parse_err(MINIMAL "routes:\n  - {path: /a}\n"),
                  "t.yaml:5:5: routes[0]: missing key 'upstream'");
-    CHECK_STR_EQ(parse_err(MINIMAL "routes:\n  - {upstream: app}\n"),
+    CHECK_STR_EQ(cfg_parse_err(MINIMAL "routes:\n  - {upstream: app}\n"),
                  "t.yaml:5:5: routes[0]: missing key 'path'");
-    CHECK_STR_EQ(parse_err(MINIMAL "routes:\n  - {host: 'a.com:80', path: /, upstream: app}\n"),
+    CHECK_STR_EQ(cfg_parse_err(MINIMAL "routes:\n  - {host: 'a.com:80', path: /, upstream: app}\n"),
                  "t.yaml:5:12: routes[0].host: host 'a.com:80' may hold only letters, digits, '-' "
                  "and '.' (no port), or start with \"*.\"");
-    CHECK_STR_EQ(parse_err(MINIMAL "routes:\n  - {host: 'a.*.com', path: /, upstream: app}\n"),
+    CHECK_STR_EQ(cfg_parse_err(MINIMAL "routes:\n  - {host: 'a.*.com', path: /, upstream: app}\n"),
                  "t.yaml:5:12: routes[0].host: host 'a.*.com' may hold only letters, digits, '-' "
                  "and '.' (no port), or start with \"*.\"");
-    CHECK_STR_EQ(parse_err(MINIMAL "routes:\n  - {path: /, upstream: app}\n"
-                                   "  - {host: '*', path: /, upstream: app}\n"),
+    CHECK_STR_EQ(cfg_parse_err(MINIMAL "routes:\n  - {path: /, upstream: app}\n"
+                                       "  - {host: '*', path: /, upstream: app}\n"),
                  "t.yaml:6:5: routes[1]: same host and path as routes[0]");
-    CHECK_STR_EQ(parse_err(MINIMAL "routes:\n  - {name: x, path: /, upstream: app}\n"
-                                   "  - {name: x, path: /b, upstream: app}\n"),
+    CHECK_STR_EQ(cfg_parse_err(MINIMAL "routes:\n  - {name: x, path: /, upstream: app}\n"
+                                       "  - {name: x, path: /b, upstream: app}\n"),
                  "t.yaml:6:5: routes[1]: same name 'x' as routes[0]");
 }
 
 TEST(test_admin_must_be_loopback_unless_allowed)
 {
-    CHECK_STR_EQ(parse_err("admin:\n  listen: 0.0.0.0:9090\n"),
+    CHECK_STR_EQ(cfg_parse_err("admin:\n  listen: 0.0.0.0:9090\n"),
                  "t.yaml:2:11: admin.listen: 0.0.0.0 is not a loopback address (the admin API has "
                  "no authentication; set allow_non_loopback: true to expose it)");
     node_config *cfg = parse_ok("admin:\n  listen: 0.0.0.0:9090\n  allow_non_loopback: true\n");
     CHECK_STR_EQ(cfg->admin.listen.host, "0.0.0.0");
     node_config_free(cfg);
-    CHECK_STR_EQ(parse_err("listen: 127.0.0.1:9090\n"),
+    CHECK_STR_EQ(cfg_parse_err("listen: 127.0.0.1:9090\n"),
                  "t.yaml:1:9: listen[0]: the admin API's default address; move one of them "
                  "(admin.listen)");
-    CHECK_STR_EQ(parse_err("listen: [127.0.0.1:1]\nadmin: {listen: 127.0.0.1:1}\n"),
+    CHECK_STR_EQ(cfg_parse_err("listen: [127.0.0.1:1]\nadmin: {listen: 127.0.0.1:1}\n"),
                  "t.yaml:2:17: admin.listen: same address as listen[0]");
 }
 
 TEST(test_yaml_syntax_error_has_position)
 {
-    CHECK_STR_EQ(parse_err("workers: 1\n  bad: [\n"),
+    CHECK_STR_EQ(cfg_parse_err("workers: 1\n  bad: [\n"),
                  "t.yaml:2:6: yaml: mapping values are not allowed in this context");
-    CHECK_STR_EQ(parse_err("workers: 1\n---\nworkers: 2\n"),
+    CHECK_STR_EQ(cfg_parse_err("workers: 1\n---\nworkers: 2\n"),
                  "t.yaml:3:1: a second YAML document; the config is one");
 }
 

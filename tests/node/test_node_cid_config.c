@@ -5,6 +5,7 @@
  * outcomes on the loop and never inside the call, a kind conflict refused at once, a failure
  * reported with the gateway's reason, and a second ensure of a held module that fetches nothing.
  */
+#include "config_util.h"
 #include "node/module_cid.h"
 #include "test.h"
 #include "test_node_cid_util.h"
@@ -16,37 +17,21 @@
 #define HEAD "upstreams: {app: {servers: ['127.0.0.1:1']}}\n"
 #define CIDV1 "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"
 
-static node_config *parse_ok(const char *text, const char *source)
-{
-    char err[NODE_ERR_BYTES];
-    node_config *cfg = node_config_parse(text, strlen(text), source, err);
-    CHECK_MSG(cfg != NULL, "%s", err);
-    return cfg;
-}
-
-static const char *parse_err(const char *text)
-{
-    static char err[NODE_ERR_BYTES];
-    node_config *cfg = node_config_parse(text, strlen(text), "t.yaml", err);
-    CHECK_MSG(cfg == NULL, "parsed: %s", text);
-    return err;
-}
-
 TEST(test_cid_config_keys_defaults_ids_and_effective_config)
 {
-    node_config *cfg =
-        parse_ok(HEAD "routes:\n"
-                      "  - {name: a, path: /a, upstream: app,\n"
-                      "     waf: {cid: " CIDV1 "},\n"
-                      "     functions: [{cid: QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG},\n"
-                      "                 {module: f.wasm}]}\n"
-                      "  - {name: b, path: /b, upstream: app,\n"
-                      "     functions: [{cid: QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG}]}\n"
-                      "state_dir: st\n"
-                      "ipfs:\n"
-                      "  gateways: ['http://127.0.0.1:1/', 'https://gw.example/x/']\n"
-                      "  gateway_listen: 127.0.0.1:4001\n",
-                 "/etc/aegis/node.yaml");
+    node_config *cfg = cfg_parse_ok(
+        HEAD "routes:\n"
+             "  - {name: a, path: /a, upstream: app,\n"
+             "     waf: {cid: " CIDV1 "},\n"
+             "     functions: [{cid: QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG},\n"
+             "                 {module: f.wasm}]}\n"
+             "  - {name: b, path: /b, upstream: app,\n"
+             "     functions: [{cid: QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG}]}\n"
+             "state_dir: st\n"
+             "ipfs:\n"
+             "  gateways: ['http://127.0.0.1:1/', 'https://gw.example/x/']\n"
+             "  gateway_listen: 127.0.0.1:4001\n",
+        "/etc/aegis/node.yaml");
     CHECK_INT_EQ(cfg->module_count, 3); /* the CIDv0 is shared by both routes */
     CHECK_STR_EQ(cfg->modules[0].id, CIDV1);
     CHECK_STR_EQ(cfg->modules[0].cid, CIDV1);
@@ -74,18 +59,12 @@ TEST(test_cid_config_keys_defaults_ids_and_effective_config)
     CHECK_STR_HAS(text, "state_dir: \"/etc/aegis/st\"\n");
     CHECK_STR_HAS(text, "  gateway_listen: 127.0.0.1:4001\n");
     /* The effective config parses back to the same text. */
-    char err[NODE_ERR_BYTES];
-    node_config *again = node_config_parse(text, strlen(text), "/etc/aegis/node.yaml", err);
-    CHECK_MSG(again != NULL, "%s\n%s", err, text);
-    char *text2 = node_config_format(again);
-    CHECK_STR_EQ(text2, text);
+    cfg_check_round_trip(text, "/etc/aegis/node.yaml");
     free(text);
-    free(text2);
-    node_config_free(again);
     node_config_free(cfg);
 
     /* Spellings of one CID give one id: base58 "z..." of a CIDv1 is printed in base32. */
-    char id[NODE_MAX_NAME_BYTES];
+    char id[NODE_MAX_NAME_BYTES], err[NODE_ERR_BYTES];
     dep_cid c;
     CHECK(dep_cid_parse(CIDV1, strlen(CIDV1), &c, NULL) == DEP_OK);
     char z[DEP_CID_TEXT_MAX];
@@ -97,35 +76,38 @@ TEST(test_cid_config_keys_defaults_ids_and_effective_config)
 TEST(test_cid_config_errors_name_file_line_and_column)
 {
     CHECK_STR_HAS(
-        parse_err(HEAD "routes:\n  - {path: /, upstream: app, functions: [{cid: Qmnope}]}\n"),
+        cfg_parse_err(HEAD "routes:\n  - {path: /, upstream: app, functions: [{cid: Qmnope}]}\n"),
         "t.yaml:3:48: routes[0].functions[0].cid: not a CID the node accepts: ");
-    CHECK_STR_HAS(parse_err(HEAD "routes:\n  - {path: /, upstream: app, waf: {cid: bafkqaaa}}\n"),
-                  "t.yaml:3:41: routes[0].waf.cid: an identity CID");
-    CHECK_STR_EQ(parse_err(HEAD "routes:\n  - {path: /, upstream: app,\n"
-                                "     functions: [{module: f.wasm, cid: " CIDV1 "}]}\n"),
+    CHECK_STR_HAS(
+        cfg_parse_err(HEAD "routes:\n  - {path: /, upstream: app, waf: {cid: bafkqaaa}}\n"),
+        "t.yaml:3:41: routes[0].waf.cid: an identity CID");
+    CHECK_STR_EQ(cfg_parse_err(HEAD "routes:\n  - {path: /, upstream: app,\n"
+                                    "     functions: [{module: f.wasm, cid: " CIDV1 "}]}\n"),
                  "t.yaml:4:40: routes[0].functions[0].cid: give either 'module' (a file) or "
                  "'cid', not both");
-    CHECK_STR_HAS(parse_err(HEAD "routes:\n  - {path: /a, upstream: app, waf: {cid: " CIDV1 "}}\n"
-                                 "  - {path: /b, upstream: app, functions: [{cid: " CIDV1 "}]}\n"),
+    CHECK_STR_HAS(cfg_parse_err(HEAD
+                                "routes:\n  - {path: /a, upstream: app, waf: {cid: " CIDV1 "}}\n"
+                                "  - {path: /b, upstream: app, functions: [{cid: " CIDV1 "}]}\n"),
                   "t.yaml:4:49: routes[1].functions[0].cid: CID " CIDV1 " is used as a WAF at 3:");
-    CHECK_STR_EQ(parse_err(HEAD "ipfs: {gateways: ['ftp://x']}\n"),
+    CHECK_STR_EQ(cfg_parse_err(HEAD "ipfs: {gateways: ['ftp://x']}\n"),
                  "t.yaml:2:19: ipfs.gateways[0]: a gateway URL starts with http:// or https://");
-    CHECK_STR_HAS(parse_err(HEAD "ipfs: {gateways: ['http://x/?a=1']}\n"),
+    CHECK_STR_HAS(cfg_parse_err(HEAD "ipfs: {gateways: ['http://x/?a=1']}\n"),
                   "t.yaml:2:19: ipfs.gateways[0]: a gateway URL is printable ASCII");
-    CHECK_STR_EQ(parse_err(HEAD "ipfs: {gateways: ['http:///ipfs']}\n"),
+    CHECK_STR_EQ(cfg_parse_err(HEAD "ipfs: {gateways: ['http:///ipfs']}\n"),
                  "t.yaml:2:19: ipfs.gateways[0]: a gateway URL needs a host (and no user info)");
-    CHECK_STR_EQ(parse_err(HEAD "ipfs: {gateways: [http://a, http://a, http://a, http://a, "
-                                "http://a, http://a, http://a, http://a, http://a]}\n"),
+    CHECK_STR_EQ(cfg_parse_err(HEAD "ipfs: {gateways: [http://a, http://a, http://a, http://a, "
+                                    "http://a, http://a, http://a, http://a, http://a]}\n"),
                  "t.yaml:2:99: ipfs.gateways[8]: more than 8 gateways");
-    CHECK_STR_EQ(parse_err(HEAD "ipfs: {total_timeout_ms: 0}\n"),
+    CHECK_STR_EQ(cfg_parse_err(HEAD "ipfs: {total_timeout_ms: 0}\n"),
                  "t.yaml:2:26: ipfs.total_timeout_ms: 0 is out of range 1..600000");
-    CHECK_STR_EQ(parse_err(HEAD "ipfs: {max_waf_module_mb: 5000}\n"),
+    CHECK_STR_EQ(cfg_parse_err(HEAD "ipfs: {max_waf_module_mb: 5000}\n"),
                  "t.yaml:2:27: ipfs.max_waf_module_mb: 5000 is out of range 1..4096");
-    CHECK_STR_HAS(parse_err(HEAD "ipfs: {gateway_listen: 'nope'}\n"),
+    CHECK_STR_HAS(cfg_parse_err(HEAD "ipfs: {gateway_listen: 'nope'}\n"),
                   "t.yaml:2:24: ipfs.gateway_listen: ");
-    CHECK_STR_EQ(parse_err(HEAD "ipfs: {gateway: []}\n"),
+    CHECK_STR_EQ(cfg_parse_err(HEAD "ipfs: {gateway: []}\n"),
                  "t.yaml:2:8: ipfs.gateway: unknown key (did you mean 'gateways'?)");
-    CHECK_STR_EQ(parse_err(HEAD "state_dir: ''\n"), "t.yaml:2:12: state_dir: empty directory name");
+    CHECK_STR_EQ(cfg_parse_err(HEAD "state_dir: ''\n"),
+                 "t.yaml:2:12: state_dir: empty directory name");
 }
 
 /* ---- the internal API -------------------------------------------------------------------- */
@@ -159,7 +141,7 @@ TEST(test_cid_ensure_shares_one_fetch_reports_on_the_loop_and_refuses_kind_confl
     snprintf(text, sizeof text,
              HEAD "state_dir: %s\nipfs: {gateways: [%s], stall_timeout_ms: 1000}\n", state,
              gw_url(gw));
-    node_config *cfg = parse_ok(text, "t.yaml");
+    node_config *cfg = cfg_parse_ok(text, "t.yaml");
     uv_loop_t loop;
     CHECK_INT_EQ(uv_loop_init(&loop), 0);
     node_edge *e = node_edge_new(cfg, &loop, err);

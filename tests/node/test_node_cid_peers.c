@@ -27,23 +27,7 @@ static void write_module(const char *dir, const char *name, const cu_module *m, 
 static void route(char *out, size_t cap, const char *name, const char *cid)
 {
     size_t n = strlen(out);
-    snprintf(out + n, cap - n,
-             "  - name: %s\n    host: %s.test\n    path: /headers\n    upstream: a\n"
-             "    functions: [{cid: %s}]\n",
-             name, name, cid);
-}
-
-static int get_version(uint16_t port, const char *name, char *v, size_t cap)
-{
-    char host[96];
-    snprintf(host, sizeof host, "%s.test", name);
-    e2e_response r;
-    e2e_request(port, "GET", "/headers", host, NULL, NULL, &r);
-    const char *x = e2e_header(&r, "X-Version");
-    snprintf(v, cap, "%s", x != NULL ? x : "");
-    int status = r.status;
-    e2e_response_free(&r);
-    return status;
+    cu_fn_route(out + n, cap - n, name, cid);
 }
 
 TEST(test_cid_node_fetches_v0_and_v1_modules_from_the_helia_peer)
@@ -74,11 +58,11 @@ TEST(test_cid_node_fetches_v0_and_v1_modules_from_the_helia_peer)
     node_env e;
     env_start(&e, routes, extra);
     char v[16];
-    CHECK_INT_EQ(get_version(e.port, "bigv0", v, sizeof v), 200);
+    CHECK_INT_EQ(cu_get_version(e.port, "bigv0", v, sizeof v), 200);
     CHECK_STR_EQ(v, "1");
-    CHECK_INT_EQ(get_version(e.port, "bigv1", v, sizeof v), 200);
+    CHECK_INT_EQ(cu_get_version(e.port, "bigv1", v, sizeof v), 200);
     CHECK_STR_EQ(v, "1");
-    CHECK_INT_EQ(get_version(e.port, "smallv1", v, sizeof v), 200);
+    CHECK_INT_EQ(cu_get_version(e.port, "smallv1", v, sizeof v), 200);
     CHECK_STR_EQ(v, "2");
     CHECK_INT_EQ(env_metric(&e, "aegis_node_cid_fetches_total"), 3);
     CHECK_INT_EQ(env_stop(&e), 0);

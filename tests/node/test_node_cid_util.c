@@ -91,3 +91,24 @@ void cu_rm_rf(const char *dir)
     CHECK_INT_EQ(e2e_run(argv, 10000, &out), 0);
     free(out);
 }
+
+void cu_fn_route(char *out, size_t cap, const char *name, const char *cid)
+{
+    snprintf(out, cap,
+             "  - name: %s\n    host: %s.test\n    path: /headers\n    upstream: a\n"
+             "    functions: [{cid: %s}]\n",
+             name, name, cid);
+}
+
+int cu_get_version(uint16_t port, const char *name, char *v, size_t cap)
+{
+    char host[96];
+    snprintf(host, sizeof host, "%s.test", name);
+    e2e_response r;
+    e2e_request(port, "GET", "/headers", host, NULL, NULL, &r);
+    const char *x = e2e_header(&r, "X-Version");
+    snprintf(v, cap, "%s", x != NULL ? x : "");
+    int status = r.status;
+    e2e_response_free(&r);
+    return status;
+}

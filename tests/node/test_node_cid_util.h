@@ -35,6 +35,13 @@ void cu_module_free(cu_module *m);
 /* Serves the module's CAR at /ipfs/<cid>?format=car. */
 void cu_serve(gw_server *gw, const cu_module *m);
 
+/* A route for host <name>.test, path /headers (an origin path), running the function cid,
+ * written into out. */
+void cu_fn_route(char *out, size_t cap, const char *name, const char *cid);
+
+/* GET /headers on host <name>.test: the status, and X-Version into v ("" when none). */
+int cu_get_version(uint16_t port, const char *name, char *v, size_t cap);
+
 /* A fresh state directory (cap bytes), and its removal with everything in it. */
 void cu_state_dir(char *dir, size_t cap);
 void cu_rm_rf(const char *dir);

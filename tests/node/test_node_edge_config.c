@@ -5,6 +5,7 @@
  * `cache`, exact line:col errors for bad values, and `aegis-node --check-config` loading the
  * modules (a missing file, a module of the wrong kind, a file that is not Wasm).
  */
+#include "config_util.h"
 #include "edge_util.h"
 #include "node/node.h"
 #include "test.h"
@@ -16,29 +17,13 @@
 
 #define HEAD "upstreams: {app: {servers: ['127.0.0.1:1']}}\n"
 
-static node_config *parse_ok(const char *text, const char *source)
-{
-    char err[NODE_ERR_BYTES];
-    node_config *cfg = node_config_parse(text, strlen(text), source, err);
-    CHECK_MSG(cfg != NULL, "%s", err);
-    return cfg;
-}
-
-static const char *parse_err(const char *text)
-{
-    static char err[NODE_ERR_BYTES];
-    node_config *cfg = node_config_parse(text, strlen(text), "t.yaml", err);
-    CHECK_MSG(cfg == NULL, "parsed: %s", text);
-    return err;
-}
-
 TEST(test_edge_keys_take_the_documented_defaults)
 {
-    node_config *cfg = parse_ok(HEAD "routes:\n"
-                                     "  - name: r\n    path: /*\n    upstream: app\n"
-                                     "    waf: {module: mods/waf.wasm}\n"
-                                     "    functions: [{module: fn.wasm}]\n",
-                                "/etc/aegis/node.yaml");
+    node_config *cfg = cfg_parse_ok(HEAD "routes:\n"
+                                         "  - name: r\n    path: /*\n    upstream: app\n"
+                                         "    waf: {module: mods/waf.wasm}\n"
+                                         "    functions: [{module: fn.wasm}]\n",
+                                    "/etc/aegis/node.yaml");
     const node_route *r = &cfg->routes[0];
     CHECK(r->has_waf);
     CHECK_UINT_EQ(r->waf.fuel, 25000000);
@@ -59,8 +44,8 @@ TEST(test_edge_keys_take_the_documented_defaults)
     CHECK(!cfg->modules[r->functions[0].module].waf);
     CHECK_UINT_EQ(cfg->cache_max_bytes, 64u << 20);
     /* Without a directory in the source, paths stay relative to the working directory. */
-    node_config *rel =
-        parse_ok(HEAD "routes: [{path: /, upstream: app, waf: {module: w.wasm}}]\n", "node.yaml");
+    node_config *rel = cfg_parse_ok(
+        HEAD "routes: [{path: /, upstream: app, waf: {module: w.wasm}}]\n", "node.yaml");
     CHECK_STR_EQ(rel->modules[0].path, "w.wasm");
     node_config_free(rel);
     node_config_free(cfg);
@@ -68,7 +53,7 @@ TEST(test_edge_keys_take_the_documented_defaults)
 
 TEST(test_edge_keys_are_read_and_modules_shared)
 {
-    node_config *cfg = parse_ok(
+    node_config *cfg = cfg_parse_ok(
         HEAD "routes:\n"
              "  - name: a\n    path: /a\n    upstream: app\n"
              "    waf: {module: /m/waf.wasm, on_error: block, fuel: 5000, deadline_ms: 3,\n"
@@ -110,55 +95,55 @@ TEST(test_edge_keys_are_read_and_modules_shared)
                   "      - module: \"/other/f.wasm\"\n        owner: \"t2\"\n        fuel: 0\n"
                   "        deadline_ms: 50\n        memory_mb: 50\n");
     CHECK_STR_HAS(text, "cache:\n  max_bytes: 1048576\n");
-    node_config *again = parse_ok(text, "t.yaml");
-    char *text2 = node_config_format(again);
-    CHECK_STR_EQ(text2, text);
+    cfg_check_round_trip(text, "t.yaml");
     free(text);
-    free(text2);
-    node_config_free(again);
     node_config_free(cfg);
 }
 
 TEST(test_edge_bad_values_are_explained_with_line_and_column)
 {
-    CHECK_STR_EQ(parse_err(HEAD "routes: [{path: /, upstream: app, waf: {on_error: block}}]\n"),
+    CHECK_STR_EQ(cfg_parse_err(HEAD "routes: [{path: /, upstream: app, waf: {on_error: block}}]\n"),
                  "t.yaml:2:40: routes[0].waf: missing key 'module' (a file) or 'cid'");
-    CHECK_STR_EQ(parse_err(HEAD "routes: [{path: /, upstream: app, waf: {module: w, on_error: "
-                                "maybe}}]\n"),
+    CHECK_STR_EQ(cfg_parse_err(HEAD "routes: [{path: /, upstream: app, waf: {module: w, on_error: "
+                                    "maybe}}]\n"),
                  "t.yaml:2:62: routes[0].waf.on_error: expected allow or block, found 'maybe'");
-    CHECK_STR_EQ(parse_err(HEAD "routes: [{path: /, upstream: app, waf: {module: w, fuel: 0}}]\n"),
-                 "t.yaml:2:58: routes[0].waf.fuel: 0 is out of range 1..1000000000000");
     CHECK_STR_EQ(
-        parse_err(HEAD "routes: [{path: /, upstream: app, functions: [{module: f, fule: 5}]}]\n"),
+        cfg_parse_err(HEAD "routes: [{path: /, upstream: app, waf: {module: w, fuel: 0}}]\n"),
+        "t.yaml:2:58: routes[0].waf.fuel: 0 is out of range 1..1000000000000");
+    CHECK_STR_EQ(
+        cfg_parse_err(HEAD
+                      "routes: [{path: /, upstream: app, functions: [{module: f, fule: 5}]}]\n"),
         "t.yaml:2:59: routes[0].functions[0].fule: unknown key (did you mean 'fuel'?)");
-    CHECK_STR_EQ(parse_err(HEAD "routes: [{path: /, upstream: app, functions: [{module: f, "
-                                "memory_mb: 5000}]}]\n"),
+    CHECK_STR_EQ(cfg_parse_err(HEAD "routes: [{path: /, upstream: app, functions: [{module: f, "
+                                    "memory_mb: 5000}]}]\n"),
                  "t.yaml:2:70: routes[0].functions[0].memory_mb: 5000 is out of range 1..4096");
-    CHECK_STR_EQ(parse_err(HEAD "routes: [{path: /, upstream: app, functions: [{module: f, "
-                                "deadline_ms: 0}]}]\n"),
+    CHECK_STR_EQ(cfg_parse_err(HEAD "routes: [{path: /, upstream: app, functions: [{module: f, "
+                                    "deadline_ms: 0}]}]\n"),
                  "t.yaml:2:72: routes[0].functions[0].deadline_ms: 0 is out of range 1..60000");
-    CHECK_STR_EQ(parse_err(HEAD "routes: [{path: /, upstream: app, functions: [{module: f, owner: "
-                                "x, tenant: y}]}]\n"),
+    CHECK_STR_EQ(cfg_parse_err(HEAD
+                               "routes: [{path: /, upstream: app, functions: [{module: f, owner: "
+                               "x, tenant: y}]}]\n"),
                  "t.yaml:2:77: routes[0].functions[0].tenant: give either 'owner' or 'tenant', "
                  "not both");
-    CHECK_STR_EQ(parse_err(HEAD "routes: [{path: /, upstream: app, functions: {module: f}}]\n"),
+    CHECK_STR_EQ(cfg_parse_err(HEAD "routes: [{path: /, upstream: app, functions: {module: f}}]\n"),
                  "t.yaml:2:46: routes[0].functions: expected a list, found a mapping");
-    CHECK_STR_EQ(parse_err(HEAD "routes: [{path: /, upstream: app, waf: {module: ''}}]\n"),
+    CHECK_STR_EQ(cfg_parse_err(HEAD "routes: [{path: /, upstream: app, waf: {module: ''}}]\n"),
                  "t.yaml:2:49: routes[0].waf.module: empty module path");
-    CHECK_STR_EQ(parse_err(HEAD
-                           "routes:\n  - {path: /a, upstream: app, waf: {module: /m/x.wasm}}\n"
-                           "  - {path: /b, upstream: app, functions: [{module: /m/x.wasm}]}\n"),
+    CHECK_STR_EQ(cfg_parse_err(HEAD
+                               "routes:\n  - {path: /a, upstream: app, waf: {module: /m/x.wasm}}\n"
+                               "  - {path: /b, upstream: app, functions: [{module: /m/x.wasm}]}\n"),
                  "t.yaml:4:52: routes[1].functions[0].module: '/m/x.wasm' is used as a WAF at "
                  "3:45: routes[0].waf.module");
-    CHECK_STR_EQ(parse_err(HEAD "cache: {max_bytes: 100}\n"),
+    CHECK_STR_EQ(cfg_parse_err(HEAD "cache: {max_bytes: 100}\n"),
                  "t.yaml:2:20: cache.max_bytes: 100 is out of range 16384..1099511627776");
     char text[2048];
     int n = snprintf(text, sizeof text, HEAD "routes: [{path: /, upstream: app, functions: [");
     for (int i = 0; i < NODE_MAX_ROUTE_FUNCTIONS + 1; i++)
         n += snprintf(text + n, sizeof text - (size_t)n, "%s{module: f%d}", i ? ", " : "", i);
     snprintf(text + n, sizeof text - (size_t)n, "]}]\n");
-    CHECK_STR_EQ(parse_err(text), "t.yaml:2:159: routes[0].functions[8]: more than 8 functions on "
-                                  "a route");
+    CHECK_STR_EQ(cfg_parse_err(text),
+                 "t.yaml:2:159: routes[0].functions[8]: more than 8 functions on "
+                 "a route");
 }
 
 static int check_config(const char *yaml, char **out)

@@ -3,6 +3,7 @@
  * config of /config), and the exact file:line:col messages for mistakes. Also the one matching
  * rule the node shares with its route sources (route_path_rank through node_route_match).
  */
+#include "config_util.h"
 #include "deploy/deploy.h"
 #include "node/node.h"
 #include "test.h"
@@ -14,29 +15,13 @@
 #define KEY2 "Fw6L5AfxYM6oKWJYxVEctgeD4L4RovwmP6bWfXuZoWHa"
 #define HEAD "upstreams: {app: {servers: [127.0.0.1:9001]}}\nstate_dir: /var/tmp/aegis-test\n"
 
-static node_config *rs_ok(const char *text, const char *source)
-{
-    char err[NODE_ERR_BYTES];
-    node_config *cfg = node_config_parse(text, strlen(text), source, err);
-    CHECK_MSG(cfg != NULL, "unexpected error: %s", err);
-    return cfg;
-}
-
-static const char *rs_err(const char *text)
-{
-    static char err[NODE_ERR_BYTES];
-    node_config *cfg = node_config_parse(text, strlen(text), "t.yaml", err);
-    CHECK_MSG(cfg == NULL, "expected an error for:\n%s", text);
-    return err;
-}
-
 TEST(test_route_source_absent_is_none_and_solana_takes_documented_defaults)
 {
-    node_config *cfg = rs_ok(HEAD, "t.yaml");
+    node_config *cfg = cfg_parse_ok(HEAD, "t.yaml");
     CHECK_INT_EQ(cfg->route_source.type, NODE_SOURCE_NONE);
     node_config_free(cfg);
-    cfg = rs_ok(HEAD "route_source: {type: solana, rpc_url: 'http://127.0.0.1:8899'}\n",
-                "/etc/aegis/node.yaml");
+    cfg = cfg_parse_ok(HEAD "route_source: {type: solana, rpc_url: 'http://127.0.0.1:8899'}\n",
+                       "/etc/aegis/node.yaml");
     const node_route_source *rs = &cfg->route_source;
     CHECK_INT_EQ(rs->type, NODE_SOURCE_SOLANA);
     CHECK_STR_EQ(rs->rpc_url, "http://127.0.0.1:8899");
@@ -51,18 +36,18 @@ TEST(test_route_source_absent_is_none_and_solana_takes_documented_defaults)
 
 TEST(test_route_source_keys_are_read_resolved_and_formatted_back)
 {
-    node_config *cfg = rs_ok(HEAD "route_source:\n"
-                                  "  type: solana\n"
-                                  "  rpc_url: https://rpc.example.com/x\n"
-                                  "  program_id: " KEY2 "\n"
-                                  "  poll_interval_ms: 500\n"
-                                  "  state_file: state/routes.json\n"
-                                  "  trust:\n"
-                                  "    example.com: [" KEY ", " KEY2 "]\n"
-                                  "    \"*.example.com\": [" KEY "]\n"
-                                  "  serve_unlisted_domains: true\n"
-                                  "  upstream: app\n",
-                             "/etc/aegis/node.yaml");
+    node_config *cfg = cfg_parse_ok(HEAD "route_source:\n"
+                                         "  type: solana\n"
+                                         "  rpc_url: https://rpc.example.com/x\n"
+                                         "  program_id: " KEY2 "\n"
+                                         "  poll_interval_ms: 500\n"
+                                         "  state_file: state/routes.json\n"
+                                         "  trust:\n"
+                                         "    example.com: [" KEY ", " KEY2 "]\n"
+                                         "    \"*.example.com\": [" KEY "]\n"
+                                         "  serve_unlisted_domains: true\n"
+                                         "  upstream: app\n",
+                                    "/etc/aegis/node.yaml");
     const node_route_source *rs = &cfg->route_source;
     CHECK_STR_EQ(rs->program_id, KEY2);
     CHECK_UINT_EQ(rs->poll_interval_ms, 500);
@@ -78,13 +63,14 @@ TEST(test_route_source_keys_are_read_resolved_and_formatted_back)
     /* The effective config parses back into the same section. */
     char *text = node_config_format(cfg);
     CHECK(text != NULL);
-    node_config *again = rs_ok(text, "/etc/aegis/node.yaml");
+    node_config *again = cfg_parse_ok(text, "/etc/aegis/node.yaml");
     CHECK(memcmp(&again->route_source, rs, sizeof *rs) == 0);
     free(text);
     node_config_free(again);
     node_config_free(cfg);
 
-    cfg = rs_ok(HEAD "route_source: {type: file, path: routes.yaml}\n", "/etc/aegis/node.yaml");
+    cfg = cfg_parse_ok(HEAD "route_source: {type: file, path: routes.yaml}\n",
+                       "/etc/aegis/node.yaml");
     CHECK_INT_EQ(cfg->route_source.type, NODE_SOURCE_FILE);
     CHECK_STR_EQ(cfg->route_source.path, "/etc/aegis/routes.yaml");
     node_config_free(cfg);
@@ -128,18 +114,18 @@ TEST(test_route_source_mistakes_are_explained_with_line_and_column)
         char text[512], want[512];
         snprintf(text, sizeof text, HEAD "route_source: %s\n", cases[i].yaml);
         snprintf(want, sizeof want, "t.yaml:%s", cases[i].err);
-        CHECK_STR_EQ(rs_err(text), want);
+        CHECK_STR_EQ(cfg_parse_err(text), want);
     }
 }
 
 TEST(test_static_routes_rank_paths_like_the_route_sources)
 {
-    node_config *cfg = rs_ok(HEAD "routes:\n"
-                                  "  - {path: /*, upstream: app}\n"
-                                  "  - {path: /api/*, upstream: app}\n"
-                                  "  - {path: /api/v1/*, upstream: app}\n"
-                                  "  - {path: /api/login, upstream: app}\n",
-                             "t.yaml");
+    node_config *cfg = cfg_parse_ok(HEAD "routes:\n"
+                                         "  - {path: /*, upstream: app}\n"
+                                         "  - {path: /api/*, upstream: app}\n"
+                                         "  - {path: /api/v1/*, upstream: app}\n"
+                                         "  - {path: /api/login, upstream: app}\n",
+                                    "t.yaml");
     static const struct {
         const char *path;
         int route;

@@ -4,6 +4,7 @@
  */
 #include "chain.h"
 
+#include "child.h"
 #include "test.h"
 
 #include <arpa/inet.h>
@@ -11,13 +12,11 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,6 +25,7 @@ enum {
     CHAIN_STOP_TIMEOUT_MS = 5000,
     CHAIN_CONFIRM_TIMEOUT_MS = 30000,
     FAKE_POLL_MS = 20,
+    FAKE_SLOW_MS = 8000, /* longer than the node's 5 s limit on one RPC call */
 };
 #define CHAIN_FUND_LAMPORTS 10000000000ULL /* 10 SOL: far more than a route's rent */
 
@@ -49,40 +49,14 @@ void chain_start(chain *c, unsigned port)
     memset(c, 0, sizeof *c);
     snprintf(port_text, sizeof port_text, "%u", port);
     snprintf(when, sizeof when, "%d", CHAIN_UNIX_TIME);
-    int in[2], out[2];
-    CHECK(pipe2(in, O_CLOEXEC) == 0 && pipe2(out, O_CLOEXEC) == 0);
-    pid_t pid = fork();
-    CHECK(pid >= 0);
-    if (pid == 0) {
-        dup2(in[0], 0);
-        dup2(out[1], 1);
-        execlp("node", "node", script, "--program", so, "--port", port_text, "--unix-time", when,
-               (char *)NULL);
-        fprintf(stderr, "cannot run node: %s\n", strerror(errno));
-        _exit(127);
-    }
-    close(in[0]);
-    close(out[1]);
-    c->pid = pid;
-    c->stdin_fd = in[1];
+    const char *argv[] = {"node",    script,        "--program", so,  "--port",
+                          port_text, "--unix-time", when,        NULL};
+    child_spawn(&c->proc, argv);
     char line[256];
-    size_t n = 0;
-    long long start = now_ms();
-    while (n < sizeof line - 1 && memchr(line, '\n', n) == NULL) {
-        long long waited = now_ms() - start;
-        struct pollfd pfd = {out[0], POLLIN, 0};
-        if (waited >= CHAIN_START_TIMEOUT_MS ||
-            poll(&pfd, 1, (int)(CHAIN_START_TIMEOUT_MS - waited)) <= 0)
-            break;
-        ssize_t got = read(out[0], line + n, sizeof line - 1 - n);
-        if (got <= 0)
-            break;
-        n += (size_t)got;
-    }
-    close(out[0]);
-    line[n] = '\0';
+    const char *l =
+        child_wait_line(&c->proc, "listening ", CHAIN_START_TIMEOUT_MS, line, sizeof line);
     unsigned got_port = 0;
-    if (sscanf(line, "listening http://127.0.0.1:%u", &got_port) != 1 || got_port == 0) {
+    if (l == NULL || sscanf(l, "listening http://127.0.0.1:%u", &got_port) != 1 || got_port == 0) {
         chain_stop(c);
         test_fail(__FILE__, __LINE__, "the Solana peer did not start on port %u; it said \"%s\"",
                   port, line);
@@ -93,22 +67,7 @@ void chain_start(chain *c, unsigned port)
 
 void chain_stop(chain *c)
 {
-    if (c->stdin_fd > 0)
-        close(c->stdin_fd);
-    c->stdin_fd = -1;
-    if (c->pid <= 0)
-        return;
-    int status;
-    for (long long start = now_ms(); now_ms() - start < CHAIN_STOP_TIMEOUT_MS;) {
-        if (waitpid(c->pid, &status, WNOHANG) == c->pid) {
-            c->pid = 0;
-            return;
-        }
-        usleep(20000);
-    }
-    kill(c->pid, SIGKILL);
-    waitpid(c->pid, &status, 0);
-    c->pid = 0;
+    child_stop(&c->proc, CHAIN_STOP_TIMEOUT_MS);
 }
 
 static solana_rpc *rpc_of(const chain *c)
@@ -225,29 +184,12 @@ int cli_run(const char *const argv[], char *out, size_t cap)
     args[argc] = NULL;
     FILE *capture = tmpfile();
     CHECK(capture != NULL);
-    pid_t pid = fork();
-    CHECK(pid >= 0);
-    if (pid == 0) {
-        dup2(fileno(capture), 1);
-        dup2(fileno(capture), 2);
-        execv(bin, (char *const *)args);
-        _exit(127);
-    }
-    int status = 0;
-    long long start = now_ms();
-    while (waitpid(pid, &status, WNOHANG) != pid) {
-        if (now_ms() - start >= CLI_TIMEOUT_MS) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
-            break;
-        }
-        usleep(10000);
-    }
+    int status = child_run(args, NULL, -1, fileno(capture), fileno(capture), CLI_TIMEOUT_MS);
     rewind(capture);
     size_t n = fread(out, 1, cap - 1, capture);
     out[n] = '\0';
     fclose(capture);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return status;
 }
 
 void keypair_write(const solana_keypair *kp, const char *path)
@@ -269,7 +211,7 @@ static void fake_answer(fake_rpc *f, int fd)
     size_t n = 0;
     long long start = now_ms();
     /* Read until the end of the headers and the whole body (small requests only). */
-    while (n < sizeof req - 1 && now_ms() - start < 2000 && !f->stop) {
+    while (n < sizeof req - 1 && now_ms() - start < 2000 && !atomic_load(&f->stop)) {
         struct pollfd pfd = {fd, POLLIN, 0};
         if (poll(&pfd, 1, FAKE_POLL_MS) <= 0)
             continue;
@@ -283,14 +225,20 @@ static void fake_answer(fake_rpc *f, int fd)
         if (end && cl && (size_t)(end + 4 - req) + strtoul(cl + 15, NULL, 10) <= n)
             break;
     }
-    f->requests++;
+    atomic_fetch_add(&f->requests, 1);
     if (f->mode == FAKE_SILENT) {
-        while (!f->stop)
+        while (!atomic_load(&f->stop))
             usleep(FAKE_POLL_MS * 1000);
         return;
     }
     char body[4096];
-    if (f->mode == FAKE_GARBAGE) {
+    if (f->mode == FAKE_SLOW) {
+        for (long long t0 = now_ms(); now_ms() - t0 < FAKE_SLOW_MS && !atomic_load(&f->stop);)
+            usleep(FAKE_POLL_MS * 1000);
+        snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":[]}");
+    } else if (f->mode == FAKE_TRUNCATED) {
+        snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":[{\"");
+    } else if (f->mode == FAKE_GARBAGE) {
         snprintf(body, sizeof body, "<html>502 this is not JSON-RPC {\"result\": ");
     } else {
         /* A WasmRoute whose domain length claims 4 GiB: the decoder must refuse it. */
@@ -333,7 +281,7 @@ static void fake_answer(fake_rpc *f, int fd)
 static void *fake_main(void *arg)
 {
     fake_rpc *f = arg;
-    while (!f->stop) {
+    while (!atomic_load(&f->stop)) {
         struct pollfd pfd = {f->listen_fd, POLLIN, 0};
         if (poll(&pfd, 1, FAKE_POLL_MS) <= 0)
             continue;
@@ -348,13 +296,23 @@ static void *fake_main(void *arg)
 
 void fake_start(fake_rpc *f, fake_mode mode)
 {
+    fake_start_on(f, 0, mode);
+}
+
+void fake_start_on(fake_rpc *f, unsigned port, fake_mode mode)
+{
     memset(f, 0, sizeof *f);
     f->mode = mode;
     f->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     CHECK(f->listen_fd >= 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int one = 1;
+    setsockopt(f->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t len = sizeof a;
-    CHECK(bind(f->listen_fd, (struct sockaddr *)&a, sizeof a) == 0);
+    CHECK_MSG(bind(f->listen_fd, (struct sockaddr *)&a, sizeof a) == 0, "bind %u: %s", port,
+              strerror(errno));
     CHECK(listen(f->listen_fd, 16) == 0);
     CHECK(getsockname(f->listen_fd, (struct sockaddr *)&a, &len) == 0);
     f->port = ntohs(a.sin_port);
@@ -364,7 +322,7 @@ void fake_start(fake_rpc *f, fake_mode mode)
 
 void fake_stop(fake_rpc *f)
 {
-    f->stop = 1;
+    atomic_store(&f->stop, 1);
     pthread_join(f->thread, NULL);
     close(f->listen_fd);
 }

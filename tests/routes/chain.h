@@ -7,17 +7,18 @@
 #ifndef AEGIS_TESTS_ROUTES_CHAIN_H
 #define AEGIS_TESTS_ROUTES_CHAIN_H
 
+#include "child.h"
 #include "deploy/deploy.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
 #define CHAIN_UNIX_TIME 1750000000
 
 typedef struct chain {
-    pid_t pid;
-    int stdin_fd; /* closing it ends the peer */
+    child proc; /* closing its stdin ends the peer */
     unsigned port;
     char url[64];
 } chain;
@@ -51,8 +52,10 @@ void keypair_write(const solana_keypair *kp, const char *path);
 /* A fake JSON-RPC endpoint on 127.0.0.1 (a thread of the test process). */
 typedef enum fake_mode {
     FAKE_GARBAGE,       /* 200 with a body that is not JSON */
+    FAKE_TRUNCATED,     /* 200 with JSON that stops in the middle of the result */
     FAKE_HOSTILE_ROUTE, /* a well-formed answer whose one account has an oversized Borsh length */
     FAKE_SILENT,        /* accepts, reads, never answers */
+    FAKE_SLOW,          /* an empty registry, but 8 s late: after the node's 5 s limit */
 } fake_mode;
 
 typedef struct fake_rpc {
@@ -61,11 +64,13 @@ typedef struct fake_rpc {
     char url[64];
     fake_mode mode;
     pthread_t thread;
-    volatile int stop;
-    volatile int requests;
+    atomic_int stop;
+    atomic_int requests; /* connections answered (or, when silent, read) */
 } fake_rpc;
 
+/* Starts the endpoint on any free port; fake_start_on takes the port (0: any). */
 void fake_start(fake_rpc *f, fake_mode mode);
+void fake_start_on(fake_rpc *f, unsigned port, fake_mode mode);
 void fake_stop(fake_rpc *f);
 
 /* A fresh directory under /tmp (path into dir, at least 64 bytes) and its removal. */

@@ -127,56 +127,54 @@ static void check_trap(const char *proj, const char *message)
     free(out);
 }
 
-TEST(test_rust_panic_is_logged_and_traps)
+/* A project of lang made by init in a fresh offline directory, with file replaced by source and
+ * built: a request to /boom traps and logs want_log (check_trap). */
+static void check_source_traps(const char *lang, const char *name, const char *file,
+                               const char *source, const char *want_log)
 {
     char dir[256], proj[512];
     sdk_tmpdir(dir, sizeof dir);
     sdk_offline_env(dir);
     char *out;
-    CHECK_INT_EQ(sdk_cli(dir, &out, "init", "panicky", "--lang", "rust", NULL), 0);
+    CHECK_INT_EQ(sdk_cli(dir, &out, "init", name, "--lang", lang, NULL), 0);
     free(out);
-    snprintf(proj, sizeof proj, "%s/panicky", dir);
-    sdk_write(proj, "src/lib.rs",
-              "use aegis_edge::{Request, Response};\n"
-              "fn handle(req: Request) -> Response {\n"
-              "    if req.uri == \"/boom\" {\n"
-              "        let empty: Vec<u32> = Vec::new();\n"
-              "        panic!(\"no element {} in a list of {}\", 3, empty.len());\n"
-              "    }\n"
-              "    Response::text(200, \"fine\")\n"
-              "}\n"
-              "aegis_edge::edge_function!(handle);\n");
+    snprintf(proj, sizeof proj, "%s/%s", dir, name);
+    sdk_write(proj, file, source);
     int st = sdk_cli(proj, &out, "build", NULL);
     CHECK_MSG(st == 0, "build: %s", out);
     free(out);
-    check_trap(proj, "panic: panicked at 'no element 3 in a list of 0', src/lib.rs:5:9");
+    check_trap(proj, want_log);
     sdk_rmtree(dir);
+}
+
+TEST(test_rust_panic_is_logged_and_traps)
+{
+    check_source_traps("rust", "panicky", "src/lib.rs",
+                       "use aegis_edge::{Request, Response};\n"
+                       "fn handle(req: Request) -> Response {\n"
+                       "    if req.uri == \"/boom\" {\n"
+                       "        let empty: Vec<u32> = Vec::new();\n"
+                       "        panic!(\"no element {} in a list of {}\", 3, empty.len());\n"
+                       "    }\n"
+                       "    Response::text(200, \"fine\")\n"
+                       "}\n"
+                       "aegis_edge::edge_function!(handle);\n",
+                       "panic: panicked at 'no element 3 in a list of 0', src/lib.rs:5:9");
 }
 
 TEST(test_ts_abort_is_logged_and_traps)
 {
-    char dir[256], proj[512];
-    sdk_tmpdir(dir, sizeof dir);
-    sdk_offline_env(dir);
-    char *out;
-    CHECK_INT_EQ(sdk_cli(dir, &out, "init", "aborty", "--lang", "ts", NULL), 0);
-    free(out);
-    snprintf(proj, sizeof proj, "%s/aborty", dir);
-    sdk_write(proj, "assembly/main.ts",
-              "import { Request, Response, handle } from \"aegis-edge\";\n"
-              "export { alloc, dealloc } from \"aegis-edge\";\n"
-              "function onRequest(req: Request): Response {\n"
-              "  if (req.uri == \"/boom\") throw new Error(\"no element 3\");\n"
-              "  return Response.reply(200, \"fine\");\n"
-              "}\n"
-              "export function handle_request(ptr: usize, len: i32): usize {\n"
-              "  return handle(ptr, len, onRequest);\n"
-              "}\n");
-    int st = sdk_cli(proj, &out, "build", NULL);
-    CHECK_MSG(st == 0, "build: %s", out);
-    free(out);
-    check_trap(proj, "abort: no element 3 at assembly/main.ts:4:");
-    sdk_rmtree(dir);
+    check_source_traps("ts", "aborty", "assembly/main.ts",
+                       "import { Request, Response, handle } from \"aegis-edge\";\n"
+                       "export { alloc, dealloc } from \"aegis-edge\";\n"
+                       "function onRequest(req: Request): Response {\n"
+                       "  if (req.uri == \"/boom\") throw new Error(\"no element 3\");\n"
+                       "  return Response.reply(200, \"fine\");\n"
+                       "}\n"
+                       "export function handle_request(ptr: usize, len: i32): usize {\n"
+                       "  return handle(ptr, len, onRequest);\n"
+                       "}\n",
+                       "abort: no element 3 at assembly/main.ts:4:");
 }
 
 TEST(test_build_reports_compile_errors_and_missing_tools)
