@@ -111,27 +111,6 @@ static eng_module *load(const char *path)
 /* ---- Values
  * -------------------------------------------------------------------------------------- */
 
-static const char *type_name(eng_valtype t)
-{
-    switch (t) {
-    case ENG_I32:
-        return "i32";
-    case ENG_I64:
-        return "i64";
-    case ENG_F32:
-        return "f32";
-    case ENG_F64:
-        return "f64";
-    case ENG_V128:
-        return "v128";
-    case ENG_FUNCREF:
-        return "funcref";
-    case ENG_EXTERNREF:
-        return "externref";
-    }
-    return "?";
-}
-
 /* Parses an integer that fits in bits (32 or 64), signed or unsigned, decimal or 0x hex. */
 static bool parse_int(const char *s, unsigned bits, uint64_t *out)
 {
@@ -217,24 +196,24 @@ static void print_result(eng_valtype type, eng_slot v)
     case ENG_FUNCREF:
     case ENG_EXTERNREF:
         if (v == 0)
-            printf("%s null\n", type_name(type));
+            printf("%s null\n", eng_valtype_name(type));
         else
-            printf("%s 0x%" PRIx64 "\n", type_name(type), v);
+            printf("%s 0x%" PRIx64 "\n", eng_valtype_name(type), v);
         return;
     case ENG_V128:
         break;
     }
-    printf("%s ?\n", type_name(type));
+    printf("%s ?\n", eng_valtype_name(type));
 }
 
 static void print_signature(FILE *out, const eng_extern_info *info)
 {
     fprintf(out, "(");
     for (uint32_t i = 0; i < info->param_count; i++)
-        fprintf(out, "%s%s", i ? ", " : "", type_name(info->params[i]));
+        fprintf(out, "%s%s", i ? ", " : "", eng_valtype_name(info->params[i]));
     fprintf(out, ") -> (");
     for (uint32_t i = 0; i < info->result_count; i++)
-        fprintf(out, "%s%s", i ? ", " : "", type_name(info->results[i]));
+        fprintf(out, "%s%s", i ? ", " : "", eng_valtype_name(info->results[i]));
     fprintf(out, ")");
 }
 
@@ -374,7 +353,7 @@ static int call_export(eng_instance *inst, const run_opts *o)
     for (int i = 0; i < o->nargs; i++)
         if (!parse_arg(o->args[i], info.params[i], &args[i])) {
             fprintf(stderr, "aegis-wasm: argument %d of %s: \"%s\" is not a valid %s\n", i + 1,
-                    name, o->args[i], type_name(info.params[i]));
+                    name, o->args[i], eng_valtype_name(info.params[i]));
             return EXIT_USAGE;
         }
     eng_error err = {0};
@@ -457,13 +436,13 @@ static void print_extern(const char *what, const eng_extern_info *info)
         printf(" ");
         print_signature(stdout, info);
     } else if (info->kind == ENG_EXTERN_GLOBAL) {
-        printf(" %s%s", info->mutable_ ? "mut " : "", type_name(info->type));
+        printf(" %s%s", info->mutable_ ? "mut " : "", eng_valtype_name(info->type));
     } else {
         printf(" %" PRIu64 "..", info->min);
         if (info->has_max)
             printf("%" PRIu64, info->max);
         if (info->kind == ENG_EXTERN_TABLE)
-            printf(" %s", type_name(info->type));
+            printf(" %s", eng_valtype_name(info->type));
     }
     printf("\n");
 }

@@ -52,27 +52,6 @@ const char *cli_abi_kind_name(cli_abi_kind kind)
     }
 }
 
-static const char *valtype_name(eng_valtype t)
-{
-    switch (t) {
-    case ENG_I32:
-        return "i32";
-    case ENG_I64:
-        return "i64";
-    case ENG_F32:
-        return "f32";
-    case ENG_F64:
-        return "f64";
-    case ENG_V128:
-        return "v128";
-    case ENG_FUNCREF:
-        return "funcref";
-    case ENG_EXTERNREF:
-        return "externref";
-    }
-    return "?";
-}
-
 static char valtype_letter(eng_valtype t)
 {
     switch (t) {
@@ -116,14 +95,14 @@ void cli_abi_signature(const eng_extern_info *info, char *out, size_t cap)
     out[0] = '\0';
     append(out, cap, &len, "(");
     for (uint32_t i = 0; i < info->param_count; i++)
-        append(out, cap, &len, "%s%s", i ? ", " : "", valtype_name(info->params[i]));
+        append(out, cap, &len, "%s%s", i ? ", " : "", eng_valtype_name(info->params[i]));
     append(out, cap, &len, ") -> ");
     if (info->result_count == 0)
         append(out, cap, &len, "()");
     else if (info->result_count == 1)
-        append(out, cap, &len, "%s", valtype_name(info->results[0]));
+        append(out, cap, &len, "%s", eng_valtype_name(info->results[0]));
     for (uint32_t i = 0; info->result_count > 1 && i < info->result_count; i++)
-        append(out, cap, &len, "%s%s%s", i ? ", " : "(", valtype_name(info->results[i]),
+        append(out, cap, &len, "%s%s%s", i ? ", " : "(", eng_valtype_name(info->results[i]),
                i + 1 == info->result_count ? ")" : "");
 }
 

@@ -630,7 +630,7 @@ static bool instruction(cc *c)
     case 0xd1: {
         operand a = cc_pop(c, VT_UNKNOWN);
         if (!r->failed && a.t != VT_UNKNOWN && !cc_is_ref(a.t)) {
-            FAIL(c, "type mismatch: ref.is_null expects a reference, got %s", cc_vt_name(a.t));
+            FAIL(c, "type mismatch: ref.is_null expects a reference, got %s", eng_valtype_name(a.t));
             return false;
         }
         if (!cc_dead(c)) {

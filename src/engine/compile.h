@@ -103,7 +103,6 @@ typedef struct operand {
 #define NOMEM(c) rd_fail(&(c)->r, ENG_ERR_NOMEM, "out of memory")
 
 /* ---- compile_emit.c ---- */
-const char *cc_vt_name(eng_valtype t);
 bool cc_is_ref(eng_valtype t);
 bool cc_grow(cc *c, void **p, uint32_t *cap, uint32_t need, size_t elem);
 void cc_emit(cc *c, uint32_t w);

@@ -8,28 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *cc_vt_name(eng_valtype t)
-{
-    switch ((int)t) {
-    case ENG_I32:
-        return "i32";
-    case ENG_I64:
-        return "i64";
-    case ENG_F32:
-        return "f32";
-    case ENG_F64:
-        return "f64";
-    case ENG_V128:
-        return "v128";
-    case ENG_FUNCREF:
-        return "funcref";
-    case ENG_EXTERNREF:
-        return "externref";
-    default:
-        return "unknown";
-    }
-}
-
 bool cc_is_ref(eng_valtype t)
 {
     return t == ENG_FUNCREF || t == ENG_EXTERNREF;
@@ -304,7 +282,7 @@ operand cc_pop(cc *c, eng_valtype expected)
             return o;
         }
         FAIL(c, "type mismatch: expected %s, but the stack is empty",
-             expected ? cc_vt_name(expected) : "a value");
+             expected ? eng_valtype_name(expected) : "a value");
         return o;
     }
     c->height--;
@@ -313,7 +291,8 @@ operand cc_pop(cc *c, eng_valtype expected)
     if (o.loc < c->nlocals)
         c->local_refs[o.loc]--;
     if (expected != VT_UNKNOWN && o.t != VT_UNKNOWN && o.t != expected) {
-        FAIL(c, "type mismatch: expected %s, got %s", cc_vt_name(expected), cc_vt_name(o.t));
+        FAIL(c, "type mismatch: expected %s, got %s", eng_valtype_name(expected),
+             eng_valtype_name(o.t));
         return o;
     }
     if (o.t == VT_UNKNOWN)
@@ -464,12 +443,14 @@ void cc_check_top(cc *c, const eng_valtype *types, uint32_t n)
         eng_valtype want = types[n - 1 - i];
         if (c->height - f->height <= i) {
             if (!f->unreachable)
-                FAIL(c, "type mismatch: expected %s, but the stack is empty", cc_vt_name(want));
+                FAIL(c, "type mismatch: expected %s, but the stack is empty",
+                     eng_valtype_name(want));
             return;
         }
         eng_valtype have = c->vt[c->height - 1 - i];
         if (have != VT_UNKNOWN && have != want)
-            FAIL(c, "type mismatch: expected %s, got %s", cc_vt_name(want), cc_vt_name(have));
+            FAIL(c, "type mismatch: expected %s, got %s", eng_valtype_name(want),
+                 eng_valtype_name(have));
     }
 }
 

@@ -636,7 +636,7 @@ void cc_op_select(cc *c, bool typed)
     eng_valtype t = want;
     if (!typed) {
         if (a.t != VT_UNKNOWN && b.t != VT_UNKNOWN && a.t != b.t) {
-            FAIL(c, "type mismatch: select operands %s and %s", cc_vt_name(a.t), cc_vt_name(b.t));
+            FAIL(c, "type mismatch: select operands %s and %s", eng_valtype_name(a.t), eng_valtype_name(b.t));
             return;
         }
         t = a.t != VT_UNKNOWN ? a.t : b.t;

@@ -36,41 +36,41 @@ typedef enum eng_valtype {
 
 typedef enum eng_status {
     ENG_OK = 0,
-    ENG_ERR_MALFORMED,     /* the bytes are not a well-formed binary module */
-    ENG_ERR_INVALID,       /* well-formed but fails validation */
-    ENG_ERR_UNSUPPORTED,   /* uses a feature this engine does not implement (SIMD, threads, ...) */
-    ENG_ERR_UNLINKABLE,    /* an import is missing or has the wrong type */
-    ENG_ERR_LIMIT,         /* exceeds an embedder limit (memory minimum, table size, ...) */
-    ENG_ERR_TRAP,          /* execution trapped; eng_error.trap says why */
-    ENG_ERR_NOMEM,         /* the host ran out of memory */
-    ENG_ERR_ARG,           /* the embedder passed a bad argument (unknown export, arity, ...) */
+    ENG_ERR_MALFORMED,   /* the bytes are not a well-formed binary module */
+    ENG_ERR_INVALID,     /* well-formed but fails validation */
+    ENG_ERR_UNSUPPORTED, /* uses a feature this engine does not implement (SIMD, threads, ...) */
+    ENG_ERR_UNLINKABLE,  /* an import is missing or has the wrong type */
+    ENG_ERR_LIMIT,       /* exceeds an embedder limit (memory minimum, table size, ...) */
+    ENG_ERR_TRAP,        /* execution trapped; eng_error.trap says why */
+    ENG_ERR_NOMEM,       /* the host ran out of memory */
+    ENG_ERR_ARG,         /* the embedder passed a bad argument (unknown export, arity, ...) */
 } eng_status;
 
 typedef enum eng_trap {
     ENG_TRAP_NONE = 0,
     ENG_TRAP_UNREACHABLE,
-    ENG_TRAP_MEMORY_OOB,          /* out of bounds memory access */
-    ENG_TRAP_TABLE_OOB,           /* out of bounds table access */
-    ENG_TRAP_UNDEFINED_ELEMENT,   /* call_indirect index past the table */
+    ENG_TRAP_MEMORY_OOB,            /* out of bounds memory access */
+    ENG_TRAP_TABLE_OOB,             /* out of bounds table access */
+    ENG_TRAP_UNDEFINED_ELEMENT,     /* call_indirect index past the table */
     ENG_TRAP_UNINITIALIZED_ELEMENT, /* call_indirect through a null entry */
     ENG_TRAP_INDIRECT_TYPE_MISMATCH,
     ENG_TRAP_DIV_BY_ZERO,
     ENG_TRAP_INT_OVERFLOW,
     ENG_TRAP_INVALID_CONVERSION,
     ENG_TRAP_NULL_REFERENCE,
-    ENG_TRAP_STACK_EXHAUSTED,     /* call depth or value stack limit */
+    ENG_TRAP_STACK_EXHAUSTED, /* call depth or value stack limit */
     ENG_TRAP_OUT_OF_FUEL,
     ENG_TRAP_DEADLINE,
-    ENG_TRAP_INTERRUPTED,         /* eng_instance_interrupt */
-    ENG_TRAP_HOST,                /* a host function reported an error */
-    ENG_TRAP_EXIT,                /* WASI proc_exit; eng_error.exit_code holds the code */
+    ENG_TRAP_INTERRUPTED, /* eng_instance_interrupt */
+    ENG_TRAP_HOST,        /* a host function reported an error */
+    ENG_TRAP_EXIT,        /* WASI proc_exit; eng_error.exit_code holds the code */
     ENG_TRAP_COUNT
 } eng_trap;
 
 typedef struct eng_error {
     eng_status status;
-    eng_trap trap;      /* when status == ENG_ERR_TRAP */
-    int32_t exit_code;  /* when trap == ENG_TRAP_EXIT */
+    eng_trap trap;     /* when status == ENG_ERR_TRAP */
+    int32_t exit_code; /* when trap == ENG_TRAP_EXIT */
     char message[256];
 } eng_error;
 
@@ -78,8 +78,11 @@ typedef struct eng_error {
  * the WebAssembly spec tests where they have one ("out of bounds memory access", "unreachable"). */
 const char *eng_status_name(eng_status status);
 const char *eng_trap_name(eng_trap trap);
+/* The text-format name of a value type ("i32", "funcref", ...). */
+const char *eng_valtype_name(eng_valtype type);
 
-/* ---- Modules ---------------------------------------------------------------------------------- */
+/* ---- Modules ----------------------------------------------------------------------------------
+ */
 
 typedef struct eng_module eng_module;
 
@@ -99,7 +102,7 @@ typedef enum eng_externkind {
 /* Describes one import or export, for tools that inspect modules (`aegis-wasm-cli inspect`).
  * Strings and arrays point into the module and live as long as it does. */
 typedef struct eng_extern_info {
-    const char *module;        /* imports only; NULL for exports */
+    const char *module; /* imports only; NULL for exports */
     const char *name;
     eng_externkind kind;
     /* ENG_EXTERN_FUNC */
@@ -110,7 +113,7 @@ typedef struct eng_extern_info {
     bool has_max;
     /* ENG_EXTERN_TABLE: element type; ENG_EXTERN_GLOBAL: value type */
     eng_valtype type;
-    bool mutable_;             /* ENG_EXTERN_GLOBAL */
+    bool mutable_; /* ENG_EXTERN_GLOBAL */
 } eng_extern_info;
 
 uint32_t eng_module_import_count(const eng_module *module);
@@ -177,15 +180,16 @@ eng_status eng_imports_add_instance(eng_imports *imports, const char *module,
 typedef void (*eng_log_fn)(void *data, int fd, const char *text, size_t len);
 eng_status eng_imports_add_wasi(eng_imports *imports, eng_log_fn log_fn, void *log_data);
 
-/* ---- Instances --------------------------------------------------------------------------------- */
+/* ---- Instances ---------------------------------------------------------------------------------
+ */
 
 typedef struct eng_limits {
-    uint64_t max_memory_bytes;   /* memory.grow past it returns -1; a larger minimum fails */
-    uint32_t max_table_elems;    /* likewise for tables */
-    uint32_t max_call_depth;     /* nested wasm calls; deeper traps ENG_TRAP_STACK_EXHAUSTED */
-    uint32_t max_stack_slots;    /* value stack (locals + operands), in 8-byte slots */
-    uint64_t fuel;               /* per call; 0 = unlimited. See eng_instance_set_fuel */
-    uint64_t deadline_us;        /* per call wall-clock limit; 0 = none */
+    uint64_t max_memory_bytes; /* memory.grow past it returns -1; a larger minimum fails */
+    uint32_t max_table_elems;  /* likewise for tables */
+    uint32_t max_call_depth;   /* nested wasm calls; deeper traps ENG_TRAP_STACK_EXHAUSTED */
+    uint32_t max_stack_slots;  /* value stack (locals + operands), in 8-byte slots */
+    uint64_t fuel;             /* per call; 0 = unlimited. See eng_instance_set_fuel */
+    uint64_t deadline_us;      /* per call wall-clock limit; 0 = none */
 } eng_limits;
 
 /* Sensible defaults: 64 MiB memory, 100,000 table elements, call depth 10,000, 1 Mi stack
@@ -234,7 +238,8 @@ uint64_t eng_instance_restored_bytes(const eng_instance *instance);
 uint8_t *eng_instance_memory(eng_instance *instance, uint64_t ptr, uint64_t len);
 uint64_t eng_instance_memory_size(const eng_instance *instance);
 
-/* ---- Exports and calls --------------------------------------------------------------------------- */
+/* ---- Exports and calls
+ * --------------------------------------------------------------------------- */
 
 /* Index of an exported function, for eng_call; -1 when there is no function export of that name.
  * The signature is reported through info when it is not NULL. */

@@ -36,6 +36,28 @@ const char *eng_status_name(eng_status status)
     return "unknown status";
 }
 
+const char *eng_valtype_name(eng_valtype t)
+{
+    switch ((int)t) {
+    case ENG_I32:
+        return "i32";
+    case ENG_I64:
+        return "i64";
+    case ENG_F32:
+        return "f32";
+    case ENG_F64:
+        return "f64";
+    case ENG_V128:
+        return "v128";
+    case ENG_FUNCREF:
+        return "funcref";
+    case ENG_EXTERNREF:
+        return "externref";
+    default:
+        return "unknown";
+    }
+}
+
 const char *eng_trap_name(eng_trap trap)
 {
     switch (trap) {
