@@ -97,6 +97,18 @@ int cli_chain_submit(const cli_command *cmd, cli_chain *ch, const solana_instruc
 int cli_route_target(const cli_command *cmd, const cli_chain *ch, const char *route,
                      const char *domain, const char *path, solana_pubkey *out);
 
+/* Builds a management instruction on route `target`, signed by ch->signer: returns CLI_EXIT_OK,
+ * or an exit status after printing why (through cli_fail). */
+typedef int (*cli_route_ix_fn)(const cli_command *cmd, const cli_chain *ch,
+                               const solana_pubkey *target, const void *ud, solana_instruction *ix);
+
+/* What update, enable, disable, transfer and close share: opens the chain, finds the route
+ * (cli_route_target), reads the signer, builds the instruction and submits it. On success the
+ * route's address and the transaction's signature are in target_text and sig. */
+int cli_route_submit(const cli_command *cmd, const cli_chain_options *o, const char *route,
+                     const char *domain, const char *path, cli_route_ix_fn build, const void *ud,
+                     char target_text[SOLANA_PUBKEY_TEXT_MAX], char sig[SOLANA_SIGNATURE_TEXT_MAX]);
+
 /* The subcommands (one file each). */
 extern const cli_command cli_cmd_register;
 extern const cli_command cli_cmd_update;

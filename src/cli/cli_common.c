@@ -216,3 +216,21 @@ int cli_route_target(const cli_command *cmd, const cli_chain *ch, const char *ro
         return cli_fail(cmd, CLI_EXIT_FAILED, "%s", err.message);
     return CLI_EXIT_OK;
 }
+
+int cli_route_submit(const cli_command *cmd, const cli_chain_options *o, const char *route,
+                     const char *domain, const char *path, cli_route_ix_fn build, const void *ud,
+                     char target_text[SOLANA_PUBKEY_TEXT_MAX], char sig[SOLANA_SIGNATURE_TEXT_MAX])
+{
+    cli_chain ch;
+    solana_pubkey target;
+    solana_instruction ix;
+    int rc;
+    if ((rc = cli_chain_open(cmd, o, false, &ch)) == CLI_EXIT_OK &&
+        (rc = cli_route_target(cmd, &ch, route, domain, path, &target)) == CLI_EXIT_OK &&
+        (rc = cli_chain_signer(cmd, o, &ch)) == CLI_EXIT_OK &&
+        (rc = build(cmd, &ch, &target, ud, &ix)) == CLI_EXIT_OK &&
+        (rc = cli_chain_submit(cmd, &ch, &ix, sig)) == CLI_EXIT_OK)
+        solana_pubkey_string(&target, target_text);
+    cli_chain_close(&ch);
+    return rc;
+}

@@ -13,6 +13,15 @@ static const char help[] =
     "Closes the route: its account is deleted and its rent returned to the signer, who must be\n"
     "the route's authority. Anyone may register the domain and path again afterwards.\n";
 
+static int build(const cli_command *cmd, const cli_chain *ch, const solana_pubkey *target,
+                 const void *ud, solana_instruction *ix)
+{
+    (void)cmd;
+    (void)ud;
+    solana_ix_close_route(&ch->program, &ch->signer.pubkey, target, ix);
+    return CLI_EXIT_OK;
+}
+
 static int run(const cli_command *cmd, int argc, char **argv)
 {
     const char *route = NULL, *domain = NULL, *path = NULL;
@@ -24,18 +33,10 @@ static int run(const cli_command *cmd, int argc, char **argv)
         cli_parse(cmd, argc, argv, opts, sizeof opts / sizeof opts[0], &chain_opts, &help_shown);
     if (rc != CLI_EXIT_OK || help_shown)
         return rc;
-    cli_chain ch;
-    solana_pubkey target;
-    solana_instruction ix;
     char sig[SOLANA_SIGNATURE_TEXT_MAX], addr[SOLANA_PUBKEY_TEXT_MAX];
-    if ((rc = cli_chain_open(cmd, &chain_opts, false, &ch)) == CLI_EXIT_OK &&
-        (rc = cli_route_target(cmd, &ch, route, domain, path, &target)) == CLI_EXIT_OK &&
-        (rc = cli_chain_signer(cmd, &chain_opts, &ch)) == CLI_EXIT_OK) {
-        solana_ix_close_route(&ch.program, &ch.signer.pubkey, &target, &ix);
-        if ((rc = cli_chain_submit(cmd, &ch, &ix, sig)) == CLI_EXIT_OK)
-            printf("closed route %s\nsignature: %s\n", solana_pubkey_string(&target, addr), sig);
-    }
-    cli_chain_close(&ch);
+    rc = cli_route_submit(cmd, &chain_opts, route, domain, path, build, NULL, addr, sig);
+    if (rc == CLI_EXIT_OK)
+        printf("closed route %s\nsignature: %s\n", addr, sig);
     return rc;
 }
 

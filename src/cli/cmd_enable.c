@@ -22,6 +22,14 @@ static const char disable_help[] =
     "Disables the route without giving it up: nodes stop serving it, and the domain and path stay\n"
     "registered to their authority. The signer must be the route's authority.\n";
 
+static int build(const cli_command *cmd, const cli_chain *ch, const solana_pubkey *target,
+                 const void *ud, solana_instruction *ix)
+{
+    (void)cmd;
+    solana_ix_set_enabled(&ch->program, &ch->signer.pubkey, target, *(const bool *)ud, ix);
+    return CLI_EXIT_OK;
+}
+
 static int run(const cli_command *cmd, int argc, char **argv)
 {
     bool enable = strcmp(cmd->name, "enable") == 0;
@@ -34,19 +42,10 @@ static int run(const cli_command *cmd, int argc, char **argv)
         cli_parse(cmd, argc, argv, opts, sizeof opts / sizeof opts[0], &chain_opts, &help_shown);
     if (rc != CLI_EXIT_OK || help_shown)
         return rc;
-    cli_chain ch;
-    solana_pubkey target;
-    solana_instruction ix;
     char sig[SOLANA_SIGNATURE_TEXT_MAX], addr[SOLANA_PUBKEY_TEXT_MAX];
-    if ((rc = cli_chain_open(cmd, &chain_opts, false, &ch)) == CLI_EXIT_OK &&
-        (rc = cli_route_target(cmd, &ch, route, domain, path, &target)) == CLI_EXIT_OK &&
-        (rc = cli_chain_signer(cmd, &chain_opts, &ch)) == CLI_EXIT_OK) {
-        solana_ix_set_enabled(&ch.program, &ch.signer.pubkey, &target, enable, &ix);
-        if ((rc = cli_chain_submit(cmd, &ch, &ix, sig)) == CLI_EXIT_OK)
-            printf("%s route %s\nsignature: %s\n", enable ? "enabled" : "disabled",
-                   solana_pubkey_string(&target, addr), sig);
-    }
-    cli_chain_close(&ch);
+    rc = cli_route_submit(cmd, &chain_opts, route, domain, path, build, &enable, addr, sig);
+    if (rc == CLI_EXIT_OK)
+        printf("%s route %s\nsignature: %s\n", enable ? "enabled" : "disabled", addr, sig);
     return rc;
 }
 

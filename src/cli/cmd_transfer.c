@@ -14,6 +14,14 @@ static const char help[] =
     "Makes PUBKEY (base58) the route's authority. The signer must be the current authority; it\n"
     "loses every right over the route. The program refuses the zero key and the route itself.\n";
 
+static int build(const cli_command *cmd, const cli_chain *ch, const solana_pubkey *target,
+                 const void *ud, solana_instruction *ix)
+{
+    (void)cmd;
+    solana_ix_transfer_authority(&ch->program, &ch->signer.pubkey, target, ud, ix);
+    return CLI_EXIT_OK;
+}
+
 static int run(const cli_command *cmd, int argc, char **argv)
 {
     const char *route = NULL, *domain = NULL, *path = NULL, *new_authority = NULL;
@@ -33,19 +41,10 @@ static int run(const cli_command *cmd, int argc, char **argv)
     dep_error err;
     if (solana_pubkey_parse(new_authority, &next, &err) != DEP_OK)
         return cli_fail(cmd, CLI_EXIT_USAGE, "--new-authority: %s", err.message);
-    cli_chain ch;
-    solana_pubkey target;
-    solana_instruction ix;
     char sig[SOLANA_SIGNATURE_TEXT_MAX], addr[SOLANA_PUBKEY_TEXT_MAX];
-    if ((rc = cli_chain_open(cmd, &chain_opts, false, &ch)) == CLI_EXIT_OK &&
-        (rc = cli_route_target(cmd, &ch, route, domain, path, &target)) == CLI_EXIT_OK &&
-        (rc = cli_chain_signer(cmd, &chain_opts, &ch)) == CLI_EXIT_OK) {
-        solana_ix_transfer_authority(&ch.program, &ch.signer.pubkey, &target, &next, &ix);
-        if ((rc = cli_chain_submit(cmd, &ch, &ix, sig)) == CLI_EXIT_OK)
-            printf("transferred route %s to %s\nsignature: %s\n",
-                   solana_pubkey_string(&target, addr), new_authority, sig);
-    }
-    cli_chain_close(&ch);
+    rc = cli_route_submit(cmd, &chain_opts, route, domain, path, build, &next, addr, sig);
+    if (rc == CLI_EXIT_OK)
+        printf("transferred route %s to %s\nsignature: %s\n", addr, new_authority, sig);
     return rc;
 }
 

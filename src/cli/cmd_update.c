@@ -14,6 +14,15 @@ static const char help[] =
     "and path pattern (its address is derived from them). The signer must be the route's\n"
     "authority.\n";
 
+static int build(const cli_command *cmd, const cli_chain *ch, const solana_pubkey *target,
+                 const void *ud, solana_instruction *ix)
+{
+    dep_error err;
+    if (solana_ix_update_route(&ch->program, &ch->signer.pubkey, target, ud, ix, &err) != DEP_OK)
+        return cli_fail(cmd, CLI_EXIT_USAGE, "%s", err.message);
+    return CLI_EXIT_OK;
+}
+
 static int run(const cli_command *cmd, int argc, char **argv)
 {
     const char *route = NULL, *domain = NULL, *path = NULL, *cid = NULL;
@@ -29,22 +38,10 @@ static int run(const cli_command *cmd, int argc, char **argv)
         return rc;
     if (cid == NULL)
         return cli_fail(cmd, CLI_EXIT_USAGE, "--cid is required");
-    cli_chain ch;
-    solana_pubkey target;
-    solana_instruction ix;
-    dep_error err;
     char sig[SOLANA_SIGNATURE_TEXT_MAX], addr[SOLANA_PUBKEY_TEXT_MAX];
-    if ((rc = cli_chain_open(cmd, &chain_opts, false, &ch)) == CLI_EXIT_OK &&
-        (rc = cli_route_target(cmd, &ch, route, domain, path, &target)) == CLI_EXIT_OK &&
-        (rc = cli_chain_signer(cmd, &chain_opts, &ch)) == CLI_EXIT_OK) {
-        if (solana_ix_update_route(&ch.program, &ch.signer.pubkey, &target, cid, &ix, &err) !=
-            DEP_OK)
-            rc = cli_fail(cmd, CLI_EXIT_USAGE, "%s", err.message);
-        else if ((rc = cli_chain_submit(cmd, &ch, &ix, sig)) == CLI_EXIT_OK)
-            printf("updated route %s -> %s\nsignature: %s\n", solana_pubkey_string(&target, addr),
-                   cid, sig);
-    }
-    cli_chain_close(&ch);
+    rc = cli_route_submit(cmd, &chain_opts, route, domain, path, build, cid, addr, sig);
+    if (rc == CLI_EXIT_OK)
+        printf("updated route %s -> %s\nsignature: %s\n", addr, cid, sig);
     return rc;
 }
 
