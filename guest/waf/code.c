@@ -275,30 +275,54 @@ static const char *plain_stream(const char *d, size_t dn, size_t *which)
 {
     static const char *const streams[] = {"rO0AB", "H4sIAAAAAAAA", "aced0005", "ACED0005", "gASV"};
     static const size_t lens[] = {5, 12, 8, 8, 4};
-    size_t i = 1;
-    while (i < dn) {
+    /* the shortest signature has 4 bytes */
+    if (dn < 4)
+        return NULL;
+    for (size_t i = 1; i < dn; i += 8) {
+        /* the word of the second bytes from i; the last one overlaps the one before, its lanes
+           already looked at cleared (and a short value's is NUL-padded): a NUL is no candidate */
+        uint64_t x;
+        size_t base = i;
         if (i + 8 <= dn) {
-            uint64_t x = swar_load(d + i);
-            /* capitals cover O, C and A (a plain value has no byte above 0x7f) */
-            uint64_t m = swar_in(x, 'A', 'Z') | swar_eq(x, '4') | swar_eq(x, 'c');
-            if (m == 0) {
-                i += 8;
-                continue;
-            }
-            i += (size_t)(__builtin_ctzll(m) >> 3);
-        } else if (d[i] != 'O' && d[i] != '4' && d[i] != 'c' && d[i] != 'C' && d[i] != 'A') {
-            i++;
-            continue;
+            x = swar_load(d + i);
+        } else if (dn >= 9) {
+            base = dn - 8;
+            x = swar_load(d + base) & (~0ull << (8 * (i - base)));
+        } else {
+            x = swar_load_short(d + i, dn - i);
         }
-        for (size_t k = 0; k < 5; k++)
-            if (d[i - 1] == streams[k][0] && lens[k] <= dn - (i - 1) &&
-                memcmp(d + i - 1, streams[k], lens[k]) == 0) {
-                *which = k;
-                return d + i - 1;
-            }
-        i++;
+        /* capitals cover O, C and A (a plain value has no byte above 0x7f) */
+        uint64_t m = swar_in(x, 'A', 'Z') | swar_eq(x, '4') | swar_eq(x, 'c');
+        for (; m != 0; m &= m - 1) {
+            size_t at = base + (size_t)(__builtin_ctzll(m) >> 3) - 1;
+            for (size_t k = 0; k < 5; k++)
+                if (d[at] == streams[k][0] && lens[k] <= dn - at &&
+                    memcmp(d + at, streams[k], lens[k]) == 0) {
+                    *which = k;
+                    return d + at;
+                }
+        }
     }
     return NULL;
+}
+
+void detect_code_plain(inspect *in, const char *d, size_t dn)
+{
+    /* letters and digits can only spell the base64 and hex signatures of serialized streams,
+       and none of the other rules of this file (each needs a byte such a value lacks) */
+    size_t which;
+    const char *p = plain_stream(d, dn, &which);
+    if (p == NULL)
+        return;
+    /* at most 16 bytes, and none past the value: d is not NUL-terminated where the value
+       ends (it may lie inside the request document), while the value's decoded form, which the
+       other paths report from, is */
+    size_t left = (size_t)(d + dn - p);
+    if (which < 4)
+        waf_report(in, 944200, "java", WAF_CRITICAL, d, dn, "Java: serialized object stream");
+    else
+        waf_report(in, 944210, "java", WAF_CRITICAL, p, left < 16 ? left : 16,
+                   "Deserialization: gadget or serialized object");
 }
 
 static void java(inspect *in, const nval *v)
@@ -359,15 +383,7 @@ serialized:;
         "c__builtin__\neval", "gASV",         "ccopy_reg\n",  NULL,
     };
     if (v->plain) {
-        /* letters and digits can only spell the base64 and hex signatures, and none of the
-           lowercase markers below (each needs a byte such a value lacks) */
-        if ((p = plain_stream(d, dn, &which)) == NULL)
-            return;
-        if (which < 4)
-            waf_report(in, 944200, "java", WAF_CRITICAL, d, dn, "Java: serialized object stream");
-        else
-            waf_report(in, 944210, "java", WAF_CRITICAL, p, 16,
-                       "Deserialization: gadget or serialized object");
+        detect_code_plain(in, d, dn);
         return;
     }
     /* serialized blobs have no spaces (base64, hex) or carry their own control bytes */

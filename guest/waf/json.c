@@ -16,12 +16,15 @@ typedef struct jparser {
     const char *s;
     size_t n, pos;
     unsigned nodes;
+    jnode *pool; /* nodes allocated ahead, zeroed */
+    unsigned pool_left;
     char *err;
     size_t err_len;
     bool failed;
 } jparser;
 
-static void fail(jparser *p, const char *why)
+/* Out of line: the parser's hot loops stay small. */
+static __attribute__((noinline, cold)) void fail(jparser *p, const char *why)
 {
     if (!p->failed && p->err != NULL && p->err_len > 0)
         snprintf(p->err, p->err_len, "offset %zu: %s", p->pos, why);
@@ -31,25 +34,43 @@ static void fail(jparser *p, const char *why)
 static void skip_ws(jparser *p)
 {
     while (p->pos < p->n) {
-        char c = p->s[p->pos];
-        if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+        unsigned char c = (unsigned char)p->s[p->pos];
+        /* one compare for the common case: the next token, right there */
+        if (c > ' ' || (c != ' ' && c != '\t' && c != '\n' && c != '\r'))
             break;
         p->pos++;
     }
 }
 
-static jnode *node_new(jparser *p, jtype t)
+/* Nodes come from the arena JSON_NODE_BLOCK at a time, cleared with one memset: an allocation
+ * per node cost more than the rest of parsing a short string. */
+#define JSON_NODE_BLOCK 16u
+
+static inline __attribute__((always_inline)) jnode *node_new(jparser *p, jtype t)
 {
     if (++p->nodes > WAF_JSON_MAX_NODES) {
         fail(p, "too many values");
         return NULL;
     }
-    jnode *n = arena_alloc(p->a, sizeof *n);
-    if (n == NULL) {
-        fail(p, "out of memory");
-        return NULL;
+    if (p->pool_left == 0) {
+        bool exhausted = p->a->exhausted;
+        p->pool = arena_alloc(p->a, JSON_NODE_BLOCK * sizeof *p->pool);
+        p->pool_left = JSON_NODE_BLOCK;
+        if (p->pool == NULL) {
+            /* near the arena's limit: one node may still fit, as it did before blocks */
+            p->a->exhausted = exhausted;
+            p->pool = arena_alloc(p->a, sizeof *p->pool);
+            p->pool_left = 1;
+        }
+        if (p->pool == NULL) {
+            p->pool_left = 0;
+            fail(p, "out of memory");
+            return NULL;
+        }
+        memset(p->pool, 0, p->pool_left * sizeof *p->pool);
     }
-    memset(n, 0, sizeof *n);
+    jnode *n = p->pool++;
+    p->pool_left--;
     n->type = t;
     return n;
 }
@@ -109,41 +130,12 @@ static size_t put_utf8(char *o, uint32_t cp)
     return 4;
 }
 
-/* Parses a string starting at the opening quote; the decoded text is never longer than the
- * source, so one allocation of the source length suffices. */
-static bool parse_string(jparser *p, const char **out, size_t *out_len)
+/* The rest of parse_string, for a string with escapes, control bytes or UTF-8: p->pos is just
+ * past the opening quote. The decoded text is never longer than the source, so one allocation of
+ * the source length suffices. */
+static bool parse_string_escaped(jparser *p, const char **out, size_t *out_len)
 {
-    p->pos++; /* opening quote */
     size_t start = p->pos, end = start;
-    /* Fast path, the common case: printable ASCII up to the closing quote, no escape. One pass
-     * and one copy; anything else takes the validating path below from the start. */
-    {
-        const unsigned char *u = (const unsigned char *)p->s;
-        size_t i = start, n = p->n;
-        while (i + 8 <= n) {
-            /* eight bytes at a time: none below 0x20, at or above 0x80, '"' or '\\' */
-            uint64_t x = swar_load(p->s + i), y = x & ~SWAR_HIGH;
-            if (((swar_in(y, 0, 0x1f) | swar_in(y, '"', '"') | swar_in(y, '\\', '\\') | x) &
-                 SWAR_HIGH) != 0)
-                break;
-            i += 8;
-        }
-        while (i < n && u[i] >= 0x20 && u[i] < 0x80 && u[i] != '"' && u[i] != '\\')
-            i++;
-        if (i < n && u[i] == '"') {
-            char *o = arena_alloc(p->a, i - start + 1);
-            if (o == NULL) {
-                fail(p, "out of memory");
-                return false;
-            }
-            memcpy(o, p->s + start, i - start);
-            o[i - start] = '\0';
-            p->pos = i + 1;
-            *out = o;
-            *out_len = i - start;
-            return true;
-        }
-    }
     /* Find the closing quote first to size the buffer; escapes are validated below. */
     while (end < p->n && p->s[end] != '"') {
         if (p->s[end] == '\\')
@@ -253,6 +245,40 @@ static bool parse_string(jparser *p, const char **out, size_t *out_len)
     return true;
 }
 
+/* Parses a string starting at the opening quote. A string without escapes or control bytes is
+ * its source bytes: *out points into the document, which outlives every use of the tree, and
+ * nothing is copied. Inlined where strings are read: most are such strings. */
+static inline __attribute__((always_inline)) bool parse_string(jparser *p, const char **out,
+                                                               size_t *out_len)
+{
+    size_t start = p->pos + 1; /* past the opening quote */
+    const unsigned char *u = (const unsigned char *)p->s;
+    size_t i = start, n = p->n;
+    while (i + 8 <= n) {
+        /* eight bytes at a time: none below 0x20, at or above 0x80, '"' or '\\'; the first
+           byte that is one of those ends the run (the mask is exact per byte) */
+        uint64_t x = swar_load(p->s + i), y = x & ~SWAR_HIGH;
+        uint64_t stop =
+            (swar_in(y, 0, 0x1f) | swar_in(y, '"', '"') | swar_in(y, '\\', '\\') | x) & SWAR_HIGH;
+        if (stop != 0) {
+            i += (size_t)(__builtin_ctzll(stop) >> 3);
+            break;
+        }
+        i += 8;
+    }
+    if (i + 8 > n)
+        while (i < n && u[i] >= 0x20 && u[i] < 0x80 && u[i] != '"' && u[i] != '\\')
+            i++;
+    if (i < n && u[i] == '"') {
+        p->pos = i + 1;
+        *out = p->s + start;
+        *out_len = i - start;
+        return true;
+    }
+    p->pos = start;
+    return parse_string_escaped(p, out, out_len);
+}
+
 static bool parse_number(jparser *p, jnode *n)
 {
     size_t start = p->pos;
@@ -341,9 +367,17 @@ static jnode *parse_container(jparser *p, unsigned depth, bool object)
             }
             p->pos++;
         }
-        jnode *v = parse_value(p, depth + 1);
-        if (v == NULL)
-            return NULL;
+        jnode *v;
+        if (p->pos < p->n && p->s[p->pos] == '"') {
+            /* a string, the most common member: parse_value without its dispatch */
+            v = node_new(p, J_STRING);
+            if (v == NULL || !parse_string(p, &v->str, &v->len))
+                return NULL;
+        } else {
+            v = parse_value(p, depth + 1);
+            if (v == NULL)
+                return NULL;
+        }
         v->key = key;
         v->key_len = key_len;
         *tail = v;

@@ -238,17 +238,43 @@ void nval_build(arena *a, nval *v, const char *raw, size_t raw_len)
      * is whitespace or not a letter or digit; eight letters or digits go at once. */
     size_t k = 0, l = 0;
     bool sp = false;
-    uint64_t acc = 0;
+    /* acc_bytes: what the byte loop saw; a '.' among it sends dotted_word to the scan below,
+     * the prose words look at the neighbours of theirs as they go */
+    uint64_t acc = 0, acc_bytes = 0;
     const unsigned char *u = (const unsigned char *)dec;
-    bool nul = false;
+    bool nul = false, dotted = false;
     for (size_t i = 0; i < n && !nul;) {
         if (i + 8 <= n) {
             uint64_t x = swar_load(dec + i);
-            if (swar_alnum(x) == SWAR_HIGH) {
+            uint64_t alnum = swar_alnum(x);
+            if (alnum == SWAR_HIGH) {
                 swar_store(low + l, swar_lower(x));
                 i += 8;
                 l += 8;
                 sp = false;
+                continue;
+            }
+            /* prose: printable ASCII with single spaces (none right after a space of the word
+             * before) keeps every byte, lowercased; what a byte adds to acc is 0 for letters
+             * and digits, the same for every space, so only the others (a punctuation mark) are
+             * looked up one by one */
+            uint64_t space = swar_eq(x, ' ');
+            uint64_t print = swar_in(x & ~SWAR_HIGH, ' ', '~') & ~x;
+            if (print == SWAR_HIGH && (space & (space << 8)) == 0 &&
+                !(sp && (space & 0x80u) != 0)) {
+                swar_store(low + l, swar_lower(x));
+                if (space != 0)
+                    acc |= byte_info[' '];
+                for (uint64_t m = ~(alnum | space) & SWAR_HIGH; m != 0; m &= m - 1) {
+                    size_t at = i + (size_t)(__builtin_ctzll(m) >> 3);
+                    acc |= byte_info[u[at]];
+                    if (u[at] == '.' && !dotted)
+                        dotted =
+                            at > 0 && is_alpha(dec[at - 1]) && at + 1 < n && is_alpha(dec[at + 1]);
+                }
+                i += 8;
+                l += 8;
+                sp = (space >> 63) != 0;
                 continue;
             }
         }
@@ -257,12 +283,14 @@ void nval_build(arena *a, nval *v, const char *raw, size_t raw_len)
                 nul = true; /* the loop below starts over */
                 break;
             }
-            l = fold_byte(u[i], low, l, &sp, &acc);
+            l = fold_byte(u[i], low, l, &sp, &acc_bytes);
         }
     }
+    acc |= acc_bytes;
     if (!nul) {
         k = n;
-        if (acc & byte_info['.'] & ~NV_FLAGS) {
+        v->dotted_word = dotted;
+        if (!dotted && (acc_bytes & byte_info['.'] & ~NV_FLAGS) != 0) {
             for (size_t i = find_byte(dec, n, '.'); i < n && !v->dotted_word;
                  i += 1 + find_byte(dec + i + 1, n - i - 1, '.'))
                 v->dotted_word = i > 0 && is_alpha(dec[i - 1]) && i + 1 < n && is_alpha(dec[i + 1]);
@@ -316,14 +344,101 @@ bool nval_dotted_name(const nval *v)
 {
     static const char *const names[] = {".",   "/",   "ini", "env",  "ht",  "config",
                                         "php", "bat", "asa", "bash", "xml", NULL};
+    static const size_t lens[] = {1, 1, 3, 3, 2, 6, 3, 3, 3, 4, 3};
     const char *s = v->low, *end = v->low + v->low_len;
     for (const char *p = waf_memchr(s, '.', v->low_len); p != NULL && p + 1 < end;
          p = waf_memchr(p + 1, '.', (size_t)(end - p - 1))) {
-        for (const char *const *nm = names; *nm != NULL; nm++) {
-            size_t l = strlen(*nm);
-            if ((size_t)(end - p - 1) >= l && memcmp(p + 1, *nm, l) == 0)
+        /* most dots end a sentence: the byte after one starts no name (the names start with
+           '.', '/' or one of the letters of first_letters) */
+        static const uint32_t first_letters =
+            1u << ('a' - 'a') | 1u << ('b' - 'a') | 1u << ('c' - 'a') | 1u << ('e' - 'a') |
+            1u << ('h' - 'a') | 1u << ('i' - 'a') | 1u << ('p' - 'a') | 1u << ('x' - 'a');
+        unsigned char c = (unsigned char)p[1];
+        if (c != '.' && c != '/' && (c < 'a' || c > 'z' || !((first_letters >> (c - 'a')) & 1u)))
+            continue;
+        for (size_t k = 0; names[k] != NULL; k++)
+            if ((size_t)(end - p - 1) >= lens[k] && memcmp(p + 1, names[k], lens[k]) == 0)
                 return true;
-        }
     }
     return false;
+}
+
+/* (t - 1) & ~t has bit 7 set in some byte when some byte of t is 0: exact as a yes or no (a
+ * borrow can mark a byte above a zero one, never a word without one), which is all that the
+ * hints below need, with fewer operations than swar_eq. */
+static inline uint64_t swar_has0(uint64_t t)
+{
+    return (t - SWAR_ONES) & ~t;
+}
+
+/* The n bytes (1 to 7) of s in the low bytes of a word, the others 'b'. */
+static inline uint64_t short_word(const char *s, size_t n)
+{
+    return swar_load_short(s, n) | (SWAR_ONES * 'b') << (8 * n);
+}
+
+/* The hints of plain_hints over one word, OR-ed into y and sig. */
+static inline void plain_hint(uint64_t x, uint64_t *y, uint64_t *sig)
+{
+    *y |= swar_has0((x | SWAR_ONES * 0x20u) ^ (SWAR_ONES * 'y'));
+    *sig |= swar_has0(x ^ (SWAR_ONES * 'A')) | swar_has0(x ^ (SWAR_ONES * '5'));
+}
+
+size_t plain_span(const char *s, size_t n, plain_hints *h)
+{
+    /* Eight bytes at a time; the last word overlaps the one before (its bytes already passed are
+     * not looked at again), or for fewer than 8 bytes is padded with 'b', a letter that no hint
+     * looks for. The hints take in whole words, bytes past the run too: never a false "no".
+     * They are kept in locals, not in *h, until the end: stores through h could alias s. */
+    uint64_t y = 0, sig = 0, m = 0;
+    size_t end = n;
+    if (n > 0 && n < 8) {
+        uint64_t x = short_word(s, n);
+        plain_hint(x, &y, &sig);
+        m = swar_alnum(x) ^ SWAR_HIGH;
+        end = 0;
+    } else if (n >= 8) {
+        size_t i = 0;
+        for (; i + 8 <= n; i += 8) {
+            uint64_t x = swar_load(s + i);
+            plain_hint(x, &y, &sig);
+            m = swar_alnum(x) ^ SWAR_HIGH;
+            if (m != 0)
+                break;
+        }
+        end = i;
+        if (m == 0 && i < n) {
+            uint64_t x = swar_load(s + n - 8);
+            plain_hint(x, &y, &sig);
+            /* lanes below 8 - (n - i) were bytes of the last full word */
+            m = (swar_alnum(x) ^ SWAR_HIGH) & (~0ull << (8 * (8 - (n - i))));
+            end = n - 8;
+        }
+    }
+    h->y = y;
+    h->sig = sig;
+    return m != 0 ? end + (size_t)(__builtin_ctzll(m) >> 3) : n;
+}
+
+bool inspect_plain(inspect *in, const char *s, size_t n)
+{
+    if (n == 0 || in->a->exhausted)
+        return false;
+    /* Whether every byte is a letter or a digit, and the hints (plain_hints) of detect_sqli and
+     * detect_code_plain, in one pass, unless the walker has done it. Most values that are not
+     * plain show it in their first word. */
+    plain_hints h;
+    if (in->plain != NULL)
+        h = *in->plain;
+    else if (plain_span(s, n, &h) != n)
+        return false;
+    /* file contents get only detect_code (inspect_value) */
+    if (in->kind != LOC_FILE &&
+        ((h.y & SWAR_HIGH) != 0 ? sqli_plain_applies(in, s, n) : waf_pl(in, 2)))
+        return false;
+    if (in->kind != LOC_FILE && rce_alone_cmd(s, n))
+        return false;
+    if ((h.sig & SWAR_HIGH) != 0)
+        detect_code_plain(in, s, n);
+    return true;
 }

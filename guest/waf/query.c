@@ -33,7 +33,8 @@ static void nosql(inspect *in, const nval *v)
         return;
     }
     /* user[$ne]=x, user[][$gt]= */
-    for (const char *p = s; (p = waf_memchr(p, '[', (size_t)(s + n - p))) != NULL; p++) {
+    for (const char *p = s;
+         nval_any(v, "[") && (p = waf_memchr(p, '[', (size_t)(s + n - p))) != NULL; p++) {
         const char *e = waf_memchr(p, ']', (size_t)(s + n - p));
         if (e == NULL)
             break;
@@ -46,7 +47,8 @@ static void nosql(inspect *in, const nval *v)
     if (in->kind == LOC_ARG_NAME)
         return;
     /* operators inside a string value: {"$ne": 1} sent as text, or "$where" */
-    for (const char *p = s; (p = waf_memchr(p, '$', (size_t)(s + n - p))) != NULL; p++) {
+    for (const char *p = s;
+         nval_any(v, "$") && (p = waf_memchr(p, '$', (size_t)(s + n - p))) != NULL; p++) {
         size_t l = 1;
         while (p + l < s + n && is_alpha(p[l]) && l < 16)
             l++;
@@ -105,6 +107,14 @@ static void ldap(inspect *in, const nval *v)
     const char *s = v->dec;
     size_t n = v->dec_len;
     for (size_t i = 0; i < n; i++) {
+        /* eight bytes at a time past words without a parenthesis */
+        for (uint64_t x; i + 8 <= n; i += 8) {
+            x = swar_load(s + i);
+            if ((swar_eq(x, '(') | swar_eq(x, ')')) != 0)
+                break;
+        }
+        if (i >= n)
+            break;
         if (s[i] != '(' && s[i] != ')')
             continue;
         size_t j = i + 1;
@@ -146,19 +156,21 @@ static void ldap(inspect *in, const nval *v)
             }
         }
     }
-    /* "*)" closing the application's term after a wildcard, and well-known attribute probes */
-    const char *p = memstr(s, n, "*)");
+    /* "*)" closing the application's term after a wildcard, and well-known attribute probes
+       (each search only when the value holds a byte of its string: charmask is dec's) */
+    const char *p = nval_any(v, "*") ? memstr(s, n, "*)") : NULL;
     if (p != NULL && p + 2 < s + n &&
         (p[2] == '(' || p[2] == ')' || p[2] == '%' || p[2] == '&' || p[2] == '|')) {
         waf_report(in, 936120, "ldap", WAF_CRITICAL, p, 3, "LDAP: wildcard term closed early");
         return;
     }
     /* the classic probe string of filter metacharacters */
-    if ((p = memstr(s, n, "*()|")) != NULL || (p = memstr(s, n, "()|&")) != NULL) {
+    if ((nval_any(v, "*") && (p = memstr(s, n, "*()|")) != NULL) ||
+        (nval_any(v, "|") && (p = memstr(s, n, "()|&")) != NULL)) {
         waf_report(in, 936140, "ldap", WAF_CRITICAL, p, 4, "LDAP: filter metacharacter probe");
         return;
     }
-    if ((p = memcasemem(s, n, "objectclass=")) != NULL)
+    if (nval_any(v, "=") && (p = memcasemem(s, n, "objectclass=")) != NULL)
         waf_report(in, 936130, "ldap", WAF_CRITICAL, p, 13, "LDAP: objectClass probe");
 }
 

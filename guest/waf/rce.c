@@ -11,58 +11,229 @@
 
 #include <string.h>
 
+/* The command lists are sorted in byte order and searched by bisection: a linear walk over
+ * the 250 commands cost more than every other check of a short value together.
+ * rce_command_lists_sorted (for the tests) holds them to that order. */
+#define CMD_LIST(list) list, sizeof(list) / sizeof(list[0]) - 1 /* without the NULL */
+
+/* <0, 0, >0 as the lowercase form of s (n bytes) sorts before, equal to or after w. */
+static int cmd_cmp(const char *s, size_t n, const char *w)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char a = (unsigned char)lc(s[i]), b = (unsigned char)w[i];
+        if (a != b || b == 0)
+            return b == 0 ? 1 : (a < b ? -1 : 1);
+    }
+    return w[n] == '\0' ? 0 : -1;
+}
+
+/* word_in for a sorted list of count commands. */
+static bool cmd_in(const char *s, size_t n, const char *const *list, size_t count)
+{
+    size_t lo = 0, hi = count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = cmd_cmp(s, n, list[mid]);
+        if (c == 0)
+            return true;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return false;
+}
+
 static const char *const strong_cmds[] = {
-    "whoami",     "uname",    "ifconfig",   "ipconfig",    "netstat",
-    "wget",       "curl",     "nc",         "ncat",        "netcat",
-    "bash",       "sh",       "zsh",        "ksh",         "csh",
-    "dash",       "tcsh",     "powershell", "pwsh",        "cmd",
-    "python",     "python2",  "python3",    "perl",        "ruby",
-    "php",        "lua",      "telnet",     "nslookup",    "systeminfo",
-    "tasklist",   "certutil", "bitsadmin",  "mshta",       "rundll32",
-    "regsvr32",   "wmic",     "cscript",    "wscript",     "passwd",
-    "chmod",      "chown",    "useradd",    "usermod",     "rm",
-    "mkfifo",     "mknod",    "xterm",      "gcc",         "base64",
-    "xxd",        "nohup",    "crontab",    "sudo",        "busybox",
-    "socat",      "tftp",     "awk",        "gawk",        "sed",
-    "printenv",   "hostname", "pwd",        "lsb_release", "getent",
-    "ps",         "killall",  "pkill",      "iptables",    "tcpdump",
-    "nmap",       "ifup",     "dig",        "arp",         "route",
-    "traceroute", "tracert",  "whoami.exe", "cmd.exe",     "powershell.exe",
-    "net.exe",    "reg",      "schtasks",   "sc",          "taskkill",
-    "vssadmin",   "bcdedit",  "icacls",     "attrib",      "findstr",
-    "nbtstat",    "ls",       "cat",        "id",          "uptime",
-    "env",        "sysctl",   "chattr",     "ln",          "dd",
-    "mail",       "mysql",    "psql",       "sqlite3",     "openssl",
-    "ssh",        "scp",      "ftp",        "rsync",       "git",
-    "node",       "java",     "jrunscript", "xargs",       "exec",
-    "eval",       "timeout",  "uniq",       "strings",     "od",
-    "hexdump",    "tac",      "nl",         "rev",         "less",
-    "more",       "head",     "tail",       "grep",        "egrep",
-    "find",       "locate",   "whereis",    "which",       "echo",
-    "sleep",      "ping",     "type",       "dir",         "kill",
-    "who",        "set",      "tar",        "zip",         "unzip",
-    "gzip",       "touch",    "cp",         "mv",          "mkdir",
-    "rmdir",      "sort",     "wc",         "cut",         "file",
-    "w",          "last",     "finger",     "net",         "ver",
-    "del",        "copy",     "start",      "call",        "time",
-    "date",       "print",    "read",       "more",        "host",
-    "top",        "printf",   NULL,
+    "arp",
+    "attrib",
+    "awk",
+    "base64",
+    "bash",
+    "bcdedit",
+    "bitsadmin",
+    "busybox",
+    "call",
+    "cat",
+    "certutil",
+    "chattr",
+    "chmod",
+    "chown",
+    "cmd",
+    "cmd.exe",
+    "copy",
+    "cp",
+    "crontab",
+    "cscript",
+    "csh",
+    "curl",
+    "cut",
+    "dash",
+    "date",
+    "dd",
+    "del",
+    "dig",
+    "dir",
+    "echo",
+    "egrep",
+    "env",
+    "eval",
+    "exec",
+    "file",
+    "find",
+    "findstr",
+    "finger",
+    "ftp",
+    "gawk",
+    "gcc",
+    "getent",
+    "git",
+    "grep",
+    "gzip",
+    "head",
+    "hexdump",
+    "host",
+    "hostname",
+    "icacls",
+    "id",
+    "ifconfig",
+    "ifup",
+    "ipconfig",
+    "iptables",
+    "java",
+    "jrunscript",
+    "kill",
+    "killall",
+    "ksh",
+    "last",
+    "less",
+    "ln",
+    "locate",
+    "ls",
+    "lsb_release",
+    "lua",
+    "mail",
+    "mkdir",
+    "mkfifo",
+    "mknod",
+    "more",
+    "more",
+    "mshta",
+    "mv",
+    "mysql",
+    "nbtstat",
+    "nc",
+    "ncat",
+    "net",
+    "net.exe",
+    "netcat",
+    "netstat",
+    "nl",
+    "nmap",
+    "node",
+    "nohup",
+    "nslookup",
+    "od",
+    "openssl",
+    "passwd",
+    "perl",
+    "php",
+    "ping",
+    "pkill",
+    "powershell",
+    "powershell.exe",
+    "print",
+    "printenv",
+    "printf",
+    "ps",
+    "psql",
+    "pwd",
+    "pwsh",
+    "python",
+    "python2",
+    "python3",
+    "read",
+    "reg",
+    "regsvr32",
+    "rev",
+    "rm",
+    "rmdir",
+    "route",
+    "rsync",
+    "ruby",
+    "rundll32",
+    "sc",
+    "schtasks",
+    "scp",
+    "sed",
+    "set",
+    "sh",
+    "sleep",
+    "socat",
+    "sort",
+    "sqlite3",
+    "ssh",
+    "start",
+    "strings",
+    "sudo",
+    "sysctl",
+    "systeminfo",
+    "tac",
+    "tail",
+    "tar",
+    "taskkill",
+    "tasklist",
+    "tcpdump",
+    "tcsh",
+    "telnet",
+    "tftp",
+    "time",
+    "timeout",
+    "top",
+    "touch",
+    "traceroute",
+    "tracert",
+    "type",
+    "uname",
+    "uniq",
+    "unzip",
+    "uptime",
+    "useradd",
+    "usermod",
+    "ver",
+    "vssadmin",
+    "w",
+    "wc",
+    "wget",
+    "whereis",
+    "which",
+    "who",
+    "whoami",
+    "whoami.exe",
+    "wmic",
+    "wscript",
+    "xargs",
+    "xterm",
+    "xxd",
+    "zip",
+    "zsh",
+    NULL,
 };
 /* Commands that are also words of prose; they need a shell-like argument. */
 static const char *const weak_cmds[] = {
-    "ls",     "cat",  "id",   "env",   "ln",      "dd",      "mail",   "ssh",     "ftp",   "git",
-    "node",   "java", "exec", "eval",  "timeout", "strings", "od",     "tac",     "nl",    "rev",
-    "less",   "more", "head", "tail",  "grep",    "find",    "locate", "whereis", "which", "echo",
-    "sleep",  "ping", "type", "dir",   "kill",    "who",     "set",    "tar",     "zip",   "unzip",
-    "touch",  "cp",   "mv",   "mkdir", "sort",    "wc",      "cut",    "file",    "w",     "last",
-    "finger", "net",  "ver",  "del",   "copy",    "start",   "call",   "time",    "date",  "print",
-    "read",   "host", "top",  "sh",    "ps",      "pwd",     "route",  "reg",     "sc",    "dig",
-    "arp",    "ruby", "php",  "lua",   "uniq",    "attrib",  NULL,
+    "arp",    "attrib", "call",    "cat",     "copy",  "cp",    "cut",  "date",  "dd",      "del",
+    "dig",    "dir",    "echo",    "env",     "eval",  "exec",  "file", "find",  "finger",  "ftp",
+    "git",    "grep",   "head",    "host",    "id",    "java",  "kill", "last",  "less",    "ln",
+    "locate", "ls",     "lua",     "mail",    "mkdir", "more",  "mv",   "net",   "nl",      "node",
+    "od",     "php",    "ping",    "print",   "ps",    "pwd",   "read", "reg",   "rev",     "route",
+    "ruby",   "sc",     "set",     "sh",      "sleep", "sort",  "ssh",  "start", "strings", "tac",
+    "tail",   "tar",    "time",    "timeout", "top",   "touch", "type", "uniq",  "unzip",   "ver",
+    "w",      "wc",     "whereis", "which",   "who",   "zip",   NULL,
 };
 
 /* Commands that no prose or code snippet starts a value with; they count alone. */
 static const char *const alone_cmds[] = {
-    "whoami", "ifconfig", "ipconfig", "systeminfo", "tasklist", "netstat", "uname", NULL,
+    "ifconfig", "ipconfig", "netstat", "systeminfo", "tasklist", "uname", "whoami", NULL,
 };
 
 bool rce_applies(const nval *v)
@@ -78,24 +249,29 @@ bool rce_applies(const nval *v)
             if (p + 1 >= v->low + v->low_len)
                 break;
         }
+    return rce_alone_cmd(v->low, v->low_len);
+}
+
+bool rce_alone_cmd(const char *s, size_t n)
+{
     size_t i = 0;
-    while (i < v->low_len && v->low[i] == ' ')
+    while (i < n && s[i] == ' ')
         i++;
     /* alone_cmds start with one of these letters and have 5 to 10 of them */
-    char c0 = i < v->low_len ? v->low[i] : '\0';
+    char c0 = i < n ? lc(s[i]) : '\0';
     if (c0 != 'w' && c0 != 'i' && c0 != 't' && c0 != 's' && c0 != 'n' && c0 != 'u')
         return false;
     size_t j = i;
     /* the longest of alone_cmds has 10 letters: a longer first word is none of them */
-    while (j < v->low_len && is_alpha(v->low[j]) && j - i <= 10)
+    while (j < n && is_alpha(s[j]) && j - i <= 10)
         j++;
-    return j - i <= 10 && word_in(v->low + i, j - i, alone_cmds);
+    return j - i <= 10 && cmd_in(s + i, j - i, CMD_LIST(alone_cmds));
 }
 
 /* Weak commands that do something useful with no argument at all ("; id", "| ls"). */
 static const char *const bare_ok_cmds[] = {
-    "id",  "ls",   "env",  "who",  "w",      "set",      "dir", "ver", "ps",
-    "pwd", "last", "date", "time", "uptime", "hostname", "net", NULL,
+    "date", "dir", "env",  "hostname", "id",  "last", "ls",  "net", "ps",
+    "pwd",  "set", "time", "uptime",   "ver", "w",    "who", NULL,
 };
 
 static bool shell_arg(const char *s, size_t n, size_t i, bool allow_digits, bool bare_ok)
@@ -130,6 +306,19 @@ static bool shell_arg(const char *s, size_t n, size_t i, bool allow_digits, bool
                           memstr(s + i, j - i, ".exe") || memstr(s + i, j - i, ".txt")));
 }
 
+/* Bytes of a command path: 1 a byte of a command word (letters, digits, '_', '-', '.'), 2 '/',
+ * 3 ':'; 0 ends the path. */
+static const uint8_t cmd_path_class[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 3, 0, 0, 0, 0, 0,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
 /* Checks a command starting at s[i]; how says what introduced it. */
 static bool command_at(inspect *in, const char *s, size_t n, size_t i, size_t from, int how)
 {
@@ -137,19 +326,23 @@ static bool command_at(inspect *in, const char *s, size_t n, size_t i, size_t fr
         i++;
     /* path prefixes: /bin/, /usr/bin/, c:/windows/system32/ — keep the base name */
     size_t start = i;
-    size_t j = i;
-    while (j < n && (is_word_byte((unsigned char)s[j]) || s[j] == '/' || s[j] == '.' ||
-                     s[j] == '-' || s[j] == ':'))
-        j++;
-    size_t base = i;
-    for (size_t t = i; t < j; t++)
-        if (s[t] == '/')
-            base = t + 1;
+    size_t j = i, base = i;
+    bool colon = false; /* a ':' after the last '/' */
+    for (uint8_t c; j < n && (c = cmd_path_class[(unsigned char)s[j]]) != 0; j++) {
+        if (c == 2) {
+            base = j + 1;
+            colon = false;
+        } else if (c == 3) {
+            colon = true;
+        }
+    }
     if (base > start && s[start] != '/' && !(j > start + 2 && s[start + 1] == ':'))
         return false; /* "a/b" is not a command path */
-    size_t e = base;
-    while (e < n && (is_word_byte((unsigned char)s[e]) || s[e] == '-' || s[e] == '.'))
-        e++;
+    /* the command word: from the base name to the first byte that is not a word byte */
+    size_t e = j;
+    if (colon)
+        for (e = base; e < n && cmd_path_class[(unsigned char)s[e]] == 1;)
+            e++;
     /* a command word ends at a blank, a shell operator or the end: "base64,iVBOR..." (a data
        URI) is one word, not the base64 command */
     if (e < n && strchr(" ;|&)`<>\n#", s[e]) == NULL)
@@ -160,8 +353,14 @@ static bool command_at(inspect *in, const char *s, size_t n, size_t i, size_t fr
     if (wl == 0 || wl > 16)
         return false;
     const char *w = s + base;
-    bool weak = word_in(w, wl, weak_cmds);
-    bool strong = !weak && word_in(w, wl, strong_cmds);
+    /* At the start of a value below paranoia 2, only a command that counts alone or a command
+     * path with a shell argument can match (see ok below): anything else is let go before the
+     * two long lists are searched. */
+    if (how == 0 && !waf_pl(in, 2) && !cmd_in(w, wl, CMD_LIST(alone_cmds)) &&
+        !(base > start && e < n && shell_arg(s, n, e, false, false) && e + 1 < n))
+        return false;
+    bool weak = cmd_in(w, wl, CMD_LIST(weak_cmds));
+    bool strong = !weak && cmd_in(w, wl, CMD_LIST(strong_cmds));
     if (!weak && !strong)
         return false;
     bool pathed = base > start;
@@ -182,14 +381,14 @@ static bool command_at(inspect *in, const char *s, size_t n, size_t i, size_t fr
      * begins with; "curl -X POST ..." in a documentation form counts from paranoia 2. */
     if (how == 0)
         ok = (pathed && e < n && shell_arg(s, n, e, false, false) && e + 1 < n) ||
-             word_in(w, wl, alone_cmds) ||
+             cmd_in(w, wl, CMD_LIST(alone_cmds)) ||
              (waf_pl(in, 2) && strong && e + 1 < n && shell_arg(s, n, e, false, false));
     else
         ok = strong || pathed ||
              shell_arg(s, n, e,
                        word_eq(w, wl, "sleep") || word_eq(w, wl, "ping") ||
                            word_eq(w, wl, "timeout"),
-                       word_in(w, wl, bare_ok_cmds));
+                       cmd_in(w, wl, CMD_LIST(bare_ok_cmds)));
     if (!ok)
         return false;
     static const char *const why[] = {
@@ -314,4 +513,18 @@ void detect_rce(inspect *in, const nval *v)
                 found = command_at(in, s, n, i + 1, i, 2);
         }
     }
+}
+
+static bool sorted_list(const char *const *list, size_t count)
+{
+    for (size_t i = 1; i < count; i++)
+        if (strcmp(list[i - 1], list[i]) > 0)
+            return false;
+    return true;
+}
+
+bool rce_command_lists_sorted(void)
+{
+    return sorted_list(CMD_LIST(strong_cmds)) && sorted_list(CMD_LIST(weak_cmds)) &&
+           sorted_list(CMD_LIST(alone_cmds)) && sorted_list(CMD_LIST(bare_ok_cmds));
 }

@@ -151,42 +151,51 @@ static bool statement_follows(const tokwin *w, size_t i)
     return false;
 }
 
-static const char *const catalog_names[] = {
-    "information_schema",
-    "sysobjects",
-    "syscolumns",
-    "sysdatabases",
-    "sys.objects",
-    "sys.tables",
-    "sys.columns",
-    "sys.databases",
-    "pg_catalog",
-    "pg_shadow",
-    "pg_user",
-    "pg_database",
-    "pg_tables",
-    "mysql.user",
-    "mysql.db",
-    "sqlite_master",
-    "sqlite_schema",
-    "all_tables",
-    "all_tab_columns",
-    "user_tables",
-    "user_tab_columns",
-    "dba_users",
-    "msysobjects",
-    "msysaccessobjects",
-    "xp_cmdshell",
-    "sp_executesql",
-    "sp_oacreate",
-    "sp_makewebtask",
-    "xp_regread",
-    "xp_dirtree",
-    "master..sysdatabases",
-    "sys.sql_logins",
-    "v$version",
-    "dual",
-    NULL,
+/* Catalog names with their lengths (a token is compared with every one of them). */
+typedef struct catalog_name {
+    const char *name;
+    size_t len;
+} catalog_name;
+#define CN(s)                                                                                      \
+    {                                                                                              \
+        s, sizeof(s) - 1                                                                           \
+    }
+static const catalog_name catalog_names[] = {
+    CN("information_schema"),
+    CN("sysobjects"),
+    CN("syscolumns"),
+    CN("sysdatabases"),
+    CN("sys.objects"),
+    CN("sys.tables"),
+    CN("sys.columns"),
+    CN("sys.databases"),
+    CN("pg_catalog"),
+    CN("pg_shadow"),
+    CN("pg_user"),
+    CN("pg_database"),
+    CN("pg_tables"),
+    CN("mysql.user"),
+    CN("mysql.db"),
+    CN("sqlite_master"),
+    CN("sqlite_schema"),
+    CN("all_tables"),
+    CN("all_tab_columns"),
+    CN("user_tables"),
+    CN("user_tab_columns"),
+    CN("dba_users"),
+    CN("msysobjects"),
+    CN("msysaccessobjects"),
+    CN("xp_cmdshell"),
+    CN("sp_executesql"),
+    CN("sp_oacreate"),
+    CN("sp_makewebtask"),
+    CN("xp_regread"),
+    CN("xp_dirtree"),
+    CN("master..sysdatabases"),
+    CN("sys.sql_logins"),
+    CN("v$version"),
+    CN("dual"),
+    {NULL, 0},
 };
 
 static bool catalog_word(const sql_tok *t)
@@ -197,22 +206,27 @@ static bool catalog_word(const sql_tok *t)
     bool marked = false;
     for (size_t i = 0; i < t->n && !marked; i++)
         marked = t->s[i] == '_' || t->s[i] == '.' || t->s[i] == '$';
-    if (!marked && !word_eq(t->s, 3, "sys"))
+    if (!marked && !(lc(t->s[0]) == 's' && lc(t->s[1]) == 'y' && lc(t->s[2]) == 's'))
         return false;
-    bool dotted = waf_memchr(t->s, '.', t->n) != NULL;
-    for (const char *const *c = catalog_names; *c != NULL; c++) {
-        if (lc(t->s[0]) != (*c)[0] && !dotted)
+    /* bit l: the token has a '.' just before its last l bytes (a name of length l can end it) */
+    uint32_t dots = 0;
+    for (size_t l = 1; l < 32 && l < t->n; l++)
+        dots |= (uint32_t)(t->s[t->n - l - 1] == '.') << l;
+    char first = lc(t->s[0]);
+    for (const catalog_name *c = catalog_names; c->name != NULL; c++) {
+        bool same_first = first == c->name[0];
+        size_t l = c->len;
+        if (!same_first && (l >= 32 || !(dots >> l & 1u)))
             continue;
-        size_t l = strlen(*c);
         if (t->n < l)
             continue;
         /* the name itself or a qualified name starting with it */
-        if (word_eq(t->s, l, *c) && (t->n == l || t->s[l] == '.')) {
+        if (same_first && word_eq(t->s, l, c->name) && (t->n == l || t->s[l] == '.')) {
             /* "dual" is an English word: only FROM DUAL counts (checked by the caller) */
-            return strcmp(*c, "dual") != 0;
+            return strcmp(c->name, "dual") != 0;
         }
-        if (t->n > l && t->s[t->n - l - 1] == '.' && word_eq(t->s + t->n - l, l, *c))
-            return strcmp(*c, "dual") != 0;
+        if (t->n > l && t->s[t->n - l - 1] == '.' && word_eq(t->s + t->n - l, l, c->name))
+            return strcmp(c->name, "dual") != 0;
     }
     return false;
 }
@@ -540,6 +554,13 @@ static bool breakable_quote(const char *s, size_t n, char q)
  * filter of memstr costs more than the search on a value of 20 to 30 letters. */
 static bool has_sys(const char *s, size_t n)
 {
+    if (n < 8) {
+        /* under a word: a byte loop costs less than the calls */
+        for (size_t i = 0; i + 3 <= n; i++)
+            if (s[i] == 's' && s[i + 1] == 'y' && s[i + 2] == 's')
+                return true;
+        return false;
+    }
     for (size_t i = find_byte(s, n, 's'); i + 3 <= n; i += 1 + find_byte(s + i + 1, n - i - 1, 's'))
         if (s[i + 1] == 'y' && s[i + 2] == 's')
             return true;
@@ -560,6 +581,39 @@ void detect_sqli(inspect *in, const nval *v)
         scan(in, v->dec, v->dec_len, '\'');
     if (nval_any(v, "\"") && breakable_quote(v->dec, v->dec_len, '"'))
         scan(in, v->dec, v->dec_len, '"');
-    if (waf_memchr(v->dec, '`', v->dec_len) != NULL && waf_pl(in, 2))
+    if (waf_pl(in, 2) && nval_any(v, "`"))
         scan(in, v->dec, v->dec_len, '`');
+}
+
+/* has_sys for a value that is not lowercased (inspect_plain's: letters and digits as received),
+ * by its 's' bytes eight at a time. (c | 0x20) == 's' holds for 'S' and 's' only, whatever the
+ * byte, and so for 'y'. */
+static bool has_sys_nocase(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i + 3 <= n) {
+        if (i + 8 <= n) {
+            uint64_t m = swar_eq(swar_load(s + i) | SWAR_ONES * 0x20u, 's');
+            if (m == 0) {
+                i += 8;
+                continue;
+            }
+            i += (size_t)(__builtin_ctzll(m) >> 3);
+        } else if ((s[i] | 0x20) != 's') {
+            i++;
+            continue;
+        }
+        if (i + 3 <= n && (s[i + 1] | 0x20) == 'y' && (s[i + 2] | 0x20) == 's')
+            return true;
+        i++;
+    }
+    return false;
+}
+
+bool sqli_plain_applies(const inspect *in, const char *s, size_t n)
+{
+    /* what detect_sqli's test of a plain value says: letters and digits alone lex as at most a
+     * number and one word, and the only rule such a pair can reach is a catalog name at
+     * paranoia 1 */
+    return waf_pl(in, 2) || has_sys_nocase(s, n);
 }

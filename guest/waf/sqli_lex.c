@@ -259,13 +259,14 @@ static const sql_word *lookup(const char *s, size_t n)
     if (n < 2 || n > 27 || (unsigned)((s[0] | 0x20) - 'a') >= 26u)
         return NULL;
     uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) {
-        low[i] = lc(s[i]);
-        h = (h ^ (unsigned char)low[i]) * 16777619u;
-    }
-    low[n] = '\0';
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)lc(s[i])) * 16777619u;
     if (!(word_filter[(h & 4095u) >> 3] & (1u << (h & 7u))))
         return NULL;
+    /* the lowercase copy for the search only past the filter, which most words fail */
+    for (size_t i = 0; i < n; i++)
+        low[i] = lc(s[i]);
+    low[n] = '\0';
     /* index of the first word of each initial letter a..z (and the end), so that the binary
        search only covers words with the right initial */
     static const unsigned short by_initial[27] = {0,   9,   14,  33,  46,  55,  63,  71,  74,
@@ -363,6 +364,10 @@ static bool skip_blank(sql_lex *lx, sql_tok *out)
 {
     while (lx->pos < lx->n) {
         const char *s = lx->s + lx->pos;
+        /* the common case in one test: a byte that starts a token (blanks and NUL are at or
+           below ' ', comments start with '/' or '*') */
+        if ((unsigned char)*s > ' ' && *s != '/' && *s != '*')
+            break;
         size_t left = lx->n - lx->pos;
         if (is_space(*s) || *s == '\0') {
             lx->pos++;

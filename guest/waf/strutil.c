@@ -124,6 +124,23 @@ static const needle_filter *filter_of(needle_cache *nc, const char *const *list,
         memset(f, 0, sizeof *f);
         f->list = list;
         f->nocase = nocase;
+        uint8_t last[256];
+        size_t count = 0;
+        f->chained = true;
+        for (const char *const *l = list; *l != NULL; l++, count++) {
+            unsigned char c0 = (unsigned char)(*l)[0];
+            if (count >= WAF_NEEDLE_CHAIN || c0 == 0) {
+                /* no chains; first[] still tells which bytes start a needle */
+                f->chained = false;
+                f->first[c0] |= (uint8_t)(c0 != 0 && f->first[c0] == 0);
+            } else if (f->first[c0] == 0) {
+                f->first[c0] = (uint8_t)(count + 1);
+                last[c0] = (uint8_t)(count + 1);
+            } else if (f->chained) {
+                f->next[last[c0] - 1] = (uint8_t)(count + 1);
+                last[c0] = (uint8_t)(count + 1);
+            }
+        }
         for (const char *const *l = list; *l != NULL; l++) {
             const unsigned char *nd = (const unsigned char *)*l;
             if (nd[0] == 0)
@@ -148,8 +165,11 @@ static inline unsigned char at(const char *hay, size_t i, bool nocase)
     return (unsigned char)(nocase ? lc(hay[i]) : hay[i]);
 }
 
-static const char *find_any_impl(needle_cache *nc, const char *hay, size_t n,
-                                 const char *const *list, size_t *which, bool nocase)
+/* Inlined into its two callers, so that each is compiled for a constant nocase. */
+static inline __attribute__((always_inline)) const char *find_any_impl(needle_cache *nc,
+                                                                       const char *hay, size_t n,
+                                                                       const char *const *list,
+                                                                       size_t *which, bool nocase)
 {
     const needle_filter *f = filter_of(nc, list, nocase);
     bool triples_only = f != NULL && !f->any_single && !f->any_pair;
@@ -160,18 +180,23 @@ static const char *find_any_impl(needle_cache *nc, const char *hay, size_t n,
             const unsigned char *u = (const unsigned char *)hay;
             if (nocase) {
                 while (i + 2 < n &&
-                       !bit(f->triples, triple_hash((unsigned char)lc((char)u[i]),
-                                                    (unsigned char)lc((char)u[i + 1]),
-                                                    (unsigned char)lc((char)u[i + 2]))))
+                       (f->first[(unsigned char)lc((char)u[i])] == 0 ||
+                        !bit(f->triples, triple_hash((unsigned char)lc((char)u[i]),
+                                                     (unsigned char)lc((char)u[i + 1]),
+                                                     (unsigned char)lc((char)u[i + 2])))))
                     i++;
             } else {
-                while (i + 2 < n && !bit(f->triples, triple_hash(u[i], u[i + 1], u[i + 2])))
+                /* the needles' first bytes first (one load), then the triple */
+                while (i + 2 < n && (f->first[u[i]] == 0 ||
+                                     !bit(f->triples, triple_hash(u[i], u[i + 1], u[i + 2]))))
                     i++;
             }
             if (i + 2 >= n)
                 return NULL;
         }
         unsigned char a = at(hay, i, nocase);
+        if (f != NULL && f->first[a] == 0)
+            continue; /* no needle starts with this byte */
         if (f != NULL && !triples_only) {
             bool cand = f->any_single && bit(f->singles, a);
             if (!cand && i + 1 < n) {
@@ -182,6 +207,20 @@ static const char *find_any_impl(needle_cache *nc, const char *hay, size_t n,
             }
             if (!cand)
                 continue;
+        }
+        if (f != NULL && f->chained) {
+            for (unsigned j = f->first[a]; j != 0; j = f->next[j - 1]) {
+                const char *nd = list[j - 1];
+                size_t k = 1;
+                while (nd[k] != '\0' && i + k < n && (char)at(hay, i + k, nocase) == nd[k])
+                    k++;
+                if (nd[k] == '\0') {
+                    if (which != NULL)
+                        *which = j - 1;
+                    return hay + i;
+                }
+            }
+            continue;
         }
         size_t idx = 0;
         for (const char *const *l = list; *l != NULL; l++, idx++) {

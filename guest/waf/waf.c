@@ -13,74 +13,26 @@
 #include <string.h>
 #include <time.h>
 
-/* Headers whose values are structured tokens rather than free text; inspecting them as text only
- * invites false positives. Host and framing headers get their own protocol checks. */
-/* A header name with its length, so that a list is searched by length first. */
-typedef struct header_name {
-    const char *name;
-    size_t len;
-} header_name;
-#define HN(s)                                                                                      \
-    {                                                                                              \
-        s, sizeof(s) - 1                                                                           \
-    }
-
-/* Headers whose values are structured tokens rather than free text; inspecting them as text only
- * invites false positives. Host and framing headers get their own protocol checks. */
-static const header_name quiet_headers[] = {
-    HN("host"),
-    HN("content-length"),
-    HN("transfer-encoding"),
-    HN("connection"),
-    HN("cache-control"),
-    HN("pragma"),
-    HN("if-none-match"),
-    HN("if-modified-since"),
-    HN("if-match"),
-    HN("if-unmodified-since"),
-    HN("authorization"),
-    HN("cookie"),
-    HN("upgrade-insecure-requests"),
-    HN("dnt"),
-    HN("te"),
-    HN("priority"),
-    HN("keep-alive"),
-    HN("range"),
-    HN("etag"),
-    HN("sec-fetch-site"),
-    HN("sec-fetch-mode"),
-    HN("sec-fetch-dest"),
-    HN("sec-fetch-user"),
-    HN("sec-ch-ua"),
-    HN("sec-ch-ua-mobile"),
-    HN("sec-ch-ua-platform"),
-    {NULL, 0},
+/* The bytes of a token list: letters, digits and * / , ; = . + _ - (one table load a byte). */
+static const uint8_t token_list_byte[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0, 0,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 };
 
-/* Headers whose grammar is a list of tokens and parameters ("text/html;q=0.9"). A value
- * that keeps to that grammar's bytes cannot carry an injection; anything else is inspected. */
-static const header_name token_list_headers[] = {
-    HN("accept"),           HN("accept-encoding"),
-    HN("accept-language"),  HN("accept-charset"),
-    HN("content-type"),     HN("content-encoding"),
-    HN("content-language"), HN("x-requested-with"),
-    HN("upgrade"),          {NULL, 0},
-};
-
-static bool header_in(const jnode *name, const header_name *list)
-{
-    for (const header_name *h = list; h->name != NULL; h++)
-        if (name->len == h->len && json_str_eq_n(name, h->name, h->len, true))
-            return true;
-    return false;
-}
-
+/* Whether a value keeps to the bytes of a token list ("text/html,application/xml;q=0.9"), a
+ * single space allowed after a comma or a semicolon. Such a value cannot carry an injection;
+ * anything else is inspected. */
 static bool token_list_value(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (is_alpha(c) || is_digit(c) || c == '*' || c == '/' || c == ',' || c == ';' ||
-            c == '=' || c == '.' || c == '+' || c == '_' || c == '-')
+        unsigned char c = (unsigned char)s[i];
+        if (token_list_byte[c])
             continue;
         /* a single space, after a comma or a semicolon only */
         if (c == ' ' && i > 0 && (s[i - 1] == ',' || s[i - 1] == ';'))
@@ -148,6 +100,9 @@ void inspect_value(inspect *in, loc_kind kind, const char *name, size_t name_len
             return;
     }
     in->inspected += len;
+    /* letters and digits alone (ids, tokens, most names) need none of the forms below */
+    if (inspect_plain(in, value, len))
+        return;
     arena_mark m = arena_save(in->a);
     nval v;
     nval_build(in->a, &v, value, len);
@@ -183,21 +138,23 @@ void inspect_value(inspect *in, loc_kind kind, const char *name, size_t name_len
     arena_release(in->a, m);
 }
 
-static void inspect_headers(inspect *in, const jnode *headers)
+static void inspect_headers(inspect *in, const req_view *r)
 {
+    const jnode *headers = r->headers;
     if (headers == NULL || headers->type != J_ARRAY)
         return;
-    for (const jnode *h = headers->child; h != NULL && !in->over_limit; h = h->next) {
+    size_t i = 0;
+    for (const jnode *h = headers->child; h != NULL && !in->over_limit; h = h->next, i++) {
         if (h->type != J_ARRAY || h->count != 2 || h->child->type != J_STRING ||
             h->child->next->type != J_STRING)
             continue;
         const jnode *name = h->child, *val = name->next;
-        if (json_str_eq(name, "cookie", true)) {
+        header_kind k = req_header_kind(r, i, h);
+        if (k == HK_COOKIE) {
             walk_cookies(in, val->str, val->len);
             continue;
         }
-        if (header_in(name, quiet_headers) ||
-            (header_in(name, token_list_headers) && token_list_value(val->str, val->len)))
+        if (k >= HK_HOST || (k == HK_TOKEN_LIST && token_list_value(val->str, val->len)))
             continue;
         inspect_value(in, LOC_HEADER, name->str, name->len, val->str, val->len);
     }
@@ -247,15 +204,65 @@ static void inspect_body(inspect *in, const req_view *r, const char *body, size_
     inspect_value(in, r->body_is_base64 ? LOC_FILE : LOC_BODY, NULL, 0, body, n);
 }
 
-static void analyze_doc(inspect *in, const jnode *root)
+/* The members of the request document that the WAF reads, found in one pass over the root
+ * object (the first member of each name, as json_get would find it). */
+typedef struct doc_members {
+    const jnode *method, *uri, *headers, *body, *body_base64, *waf_config;
+} doc_members;
+
+static bool key_is(const jnode *c, const char *name, size_t len)
+{
+    if (c->key_len != len)
+        return false;
+    /* byte by byte: a call of memcmp costs more than these few bytes */
+    for (size_t i = 0; i < len; i++)
+        if (c->key[i] != name[i])
+            return false;
+    return true;
+}
+
+static void doc_members_find(const jnode *root, doc_members *d)
+{
+    memset(d, 0, sizeof *d);
+    for (const jnode *c = root->child; c != NULL; c = c->next) {
+        const jnode **slot = NULL;
+        switch (c->key_len) {
+        case 3:
+            slot = key_is(c, "uri", 3) ? &d->uri : NULL;
+            break;
+        case 4:
+            slot = key_is(c, "body", 4) ? &d->body : NULL;
+            break;
+        case 6:
+            slot = key_is(c, "method", 6) ? &d->method : NULL;
+            break;
+        case 7:
+            slot = key_is(c, "headers", 7) ? &d->headers : NULL;
+            break;
+        case 10:
+            slot = key_is(c, "waf_config", 10) ? &d->waf_config : NULL;
+            break;
+        case 11:
+            slot = key_is(c, "body_base64", 11) ? &d->body_base64 : NULL;
+            break;
+        default:
+            break;
+        }
+        if (slot != NULL && *slot == NULL)
+            *slot = c;
+    }
+}
+
+static void analyze_doc(inspect *in, const doc_members *d)
 {
     req_view r;
     memset(&r, 0, sizeof r);
-    r.method = json_get(root, "method");
-    r.uri = json_get(root, "uri");
-    r.headers = json_get(root, "headers");
-    r.body = json_get(root, "body");
-    const jnode *b64 = json_get(root, "body_base64");
+    r.method = d->method;
+    r.uri = d->uri;
+    r.headers = d->headers;
+    r.body = d->body;
+    r.header_kinds = header_kinds_of(in->a, r.headers);
+    const jnode *b64 = d->body_base64;
 
     const char *uri = r.uri != NULL && r.uri->type == J_STRING ? r.uri->str : "";
     size_t ulen = r.uri != NULL && r.uri->type == J_STRING ? r.uri->len : 0;
@@ -290,7 +297,7 @@ static void analyze_doc(inspect *in, const jnode *root)
     inspect_value(in, LOC_PATH, NULL, 0, r.path, r.path_len);
     if (r.query != NULL)
         walk_urlencoded(in, r.query, r.query_len, LOC_ARG, true);
-    inspect_headers(in, r.headers);
+    inspect_headers(in, &r);
     if (body != NULL && body_len > 0)
         inspect_body(in, &r, body, body_len);
 }
@@ -304,9 +311,14 @@ const waf_result *waf_analyze(waf *w, const uint8_t *req, size_t len)
      * at it, and in the sandbox every 4 KiB granule written here is one that the snapshot
      * restore copies back after the request. */
     memset(res, 0, offsetof(waf_result, text_));
-    waf_config cfg = w->cfg;
+    /* the instance's configuration, or a copy that a "waf_config" member changes: the copy
+     * (7 KiB) is made only then, since every stack page written is one more that the snapshot
+     * restore copies back */
+    const waf_config *cfg = &w->cfg;
+    waf_config doc_cfg;
     char err[160];
     jnode *root = NULL;
+    doc_members d;
     if (req == NULL && len == 0)
         req = (const uint8_t *)""; /* an empty document: reported as such by the parser */
     if (req == NULL || len > WAF_MAX_REQUEST_BYTES) {
@@ -321,15 +333,17 @@ const waf_result *waf_analyze(waf *w, const uint8_t *req, size_t len)
             snprintf(err, sizeof err, "request document: not a JSON object");
             root = NULL;
         } else {
-            const jnode *u = json_get(root, "uri"), *m = json_get(root, "method");
-            const jnode *c = json_get(root, "waf_config");
+            doc_members_find(root, &d);
+            const jnode *u = d.uri, *m = d.method, *c = d.waf_config;
             if (u == NULL || u->type != J_STRING || m == NULL || m->type != J_STRING) {
                 snprintf(err, sizeof err,
                          "request document: \"method\" and \"uri\" must be strings");
                 root = NULL;
             } else if (c != NULL) {
                 char cerr[128];
-                if (!waf_config_from_json(&cfg, c, cerr, sizeof cerr)) {
+                doc_cfg = w->cfg;
+                cfg = &doc_cfg;
+                if (!waf_config_from_json(&doc_cfg, c, cerr, sizeof cerr)) {
                     snprintf(err, sizeof err, "request document: waf_config: %s", cerr);
                     root = NULL;
                 }
@@ -341,11 +355,11 @@ const waf_result *waf_analyze(waf *w, const uint8_t *req, size_t len)
         if (res->error == NULL)
             res->error = "request document: out of memory";
     } else {
-        inspect in = {.needles = &w->needles, .a = &w->a, .cfg = &cfg, .res = res};
-        analyze_doc(&in, root);
+        inspect in = {.needles = &w->needles, .a = &w->a, .cfg = cfg, .res = res};
+        analyze_doc(&in, &d);
         if (w->a.exhausted && res->error == NULL)
             res->error = "request too large to inspect within the memory limit";
-        res->blocked = res->score >= cfg.threshold;
+        res->blocked = res->score >= cfg->threshold;
     }
     res->execution_time_us = now_us() - t0;
     waf_result_json(&w->a, res);

@@ -76,7 +76,9 @@ typedef enum jtype { J_NULL, J_FALSE, J_TRUE, J_NUMBER, J_STRING, J_ARRAY, J_OBJ
 typedef struct jnode jnode;
 struct jnode {
     jtype type;
-    const char *str; /* J_STRING: decoded UTF-8 (may hold NUL bytes); J_NUMBER: its text */
+    const char *str; /* J_STRING: decoded UTF-8 (may hold NUL bytes); J_NUMBER: its text.
+                        Not NUL-terminated: it may point into the parsed text, which must
+                        outlive the tree */
     size_t len;
     const char *key; /* member name when the parent is an object */
     size_t key_len;
@@ -86,7 +88,8 @@ struct jnode {
 };
 
 /* Parses len bytes of strict JSON (RFC 8259: no trailing commas, no comments, valid UTF-8,
- * escapes and surrogate pairs checked). NULL on failure with "offset N: reason" in err. */
+ * escapes and surrogate pairs checked). NULL on failure with "offset N: reason" in err. Strings
+ * and member names without escapes point into text, which must outlive the tree. */
 jnode *json_parse(arena *a, const char *text, size_t len, char *err, size_t err_len);
 /* Member of an object by name, NULL when absent. */
 const jnode *json_get(const jnode *obj, const char *name);
@@ -156,6 +159,26 @@ void nval_build_path(arena *a, nval *v);
 /* Whether the value names a file the way path traversal and inclusion do: "..", or a
  * dot-file or well-known extension (".env", ".ini", ".php", ...). */
 bool nval_dotted_name(const nval *v);
+struct inspect; /* below: the inspection context */
+/* A value of ASCII letters and digits only is its own decoded form, and few rules can match one:
+ * detect_code_plain is all that detect_code does on it, and detect_sqli and detect_rce have work
+ * to do only when these say so (at paranoia 1: a "sys", a first word such as "whoami"). */
+void detect_code_plain(struct inspect *in, const char *s, size_t n);        /* code.c */
+bool sqli_plain_applies(const struct inspect *in, const char *s, size_t n); /* sqli.c */
+/* Whether s, after leading spaces, starts with a command that counts alone ("whoami"); rce.c */
+bool rce_alone_cmd(const char *s, size_t n);
+/* What one pass over letters and digits notes for the rules above (normalize.c): bit 7 of some
+ * byte of y when a 'y' or 'Y' may occur ("sys"), of sig when an 'A' or a '5' may (every
+ * signature of detect_code_plain holds one). Never a false "no". */
+typedef struct plain_hints {
+    uint64_t y, sig;
+} plain_hints;
+/* Length of the run of ASCII letters and digits that starts s (n bytes), and hints over it. */
+size_t plain_span(const char *s, size_t n, plain_hints *h);
+/* Inspects a value of ASCII letters and digits without building its forms, when the rules
+ * above say that only detect_code_plain can match it; false (nothing done) for any other value,
+ * which takes the whole pipeline (normalize.c, called from inspect_value for in->kind). */
+bool inspect_plain(struct inspect *in, const char *s, size_t n);
 /* Bit (plus one) in nval.charmask of each byte the detectors key on; 0 for the others. Defined
  * here, not in one file, so that the compiler folds every nval_any over a literal set into one
  * mask test. */
@@ -205,13 +228,20 @@ typedef enum loc_kind {
 
 /* Which one-, two- and three-byte prefixes start a needle of the list (hashed). Three bytes keep
  * the filter selective on prose: many needles start with common English pairs ("or", "co"). */
+#define WAF_NEEDLE_CHAIN 255u
 typedef struct needle_filter {
     const char *const *list; /* NULL: free slot */
     bool nocase;
     bool any_single, any_pair;
+    bool chained; /* first/next hold the list (under WAF_NEEDLE_CHAIN needles, none empty) */
     uint8_t singles[32];
     uint8_t pairs[WAF_PAIR_BITS / 8];
     uint8_t triples[WAF_TRIPLE_BITS / 8];
+    /* 1 + the index of the first needle that starts with a byte (0: none; without chains,
+     * only whether one does), and of the next needle with the same first byte: a position is
+     * looked at only when a needle starts with its byte, and compared with those needles */
+    uint8_t first[256];
+    uint8_t next[WAF_NEEDLE_CHAIN];
 } needle_filter;
 
 typedef struct needle_cache {
@@ -232,6 +262,9 @@ typedef struct inspect {
     bool in_query;        /* LOC_ARG / LOC_ARG_NAME from the query string, not a body */
     const char *loc_name; /* argument, header, cookie name or JSON path */
     size_t loc_name_len;
+    /* set by a walker that has found the value to be letters and digits only (plain_span):
+       what inspect_plain would find in it, so that it is not looked at twice */
+    const struct plain_hints *plain;
 } inspect;
 
 /* Records a match for the current value (score, dedup per rule and location, exclusions).
@@ -251,16 +284,36 @@ static inline bool waf_pl(const inspect *in, int level)
 /* ---- Detectors: each inspects one value, reporting through in ----------------------------------
  */
 
-void detect_sqli(inspect *in, const nval *v);    /* sqli.c */
-void detect_xss(inspect *in, const nval *v);     /* xss.c */
-void detect_rce(inspect *in, const nval *v);     /* rce.c */
-bool rce_applies(const nval *v);                 /* whether detect_rce can match at all */
+void detect_sqli(inspect *in, const nval *v); /* sqli.c */
+void detect_xss(inspect *in, const nval *v);  /* xss.c */
+void detect_rce(inspect *in, const nval *v);  /* rce.c */
+bool rce_applies(const nval *v);              /* whether detect_rce can match at all */
+bool rce_command_lists_sorted(void); /* rce.c's command lists are in the order it searches */
 void detect_lfi_rfi(inspect *in, const nval *v); /* lfi.c */
 void detect_code(inspect *in, const nval *v);    /* code.c: PHP, Java, SSTI, deserialization */
 void detect_query(inspect *in, const nval *v);   /* query.c: NoSQL, LDAP, CRLF */
+/* What the WAF does with a request header, by its name (ASCII case-insensitive). */
+typedef enum header_kind {
+    HK_OTHER,             /* inspected as text */
+    HK_USER_AGENT,        /* inspected as text; also looked up among scanners' user agents */
+    HK_SCANNER,           /* a scanner's own header (913110); inspected as text */
+    HK_TOKEN_LIST,        /* inspected unless its value keeps to the bytes of a token list */
+    HK_COOKIE,            /* walked as cookies */
+    HK_HOST,              /* framing headers: protocol checks only, */
+    HK_CONTENT_LENGTH,    /* never inspected as text */
+    HK_TRANSFER_ENCODING, /* */
+    HK_QUIET,             /* structured tokens (caches, fetch metadata, ...): not inspected */
+} header_kind;
+/* protocol.c: the kind of the header called name (len bytes). */
+header_kind header_kind_of(const char *name, size_t len);
+/* The kind of every header of a request document's "headers" array, by position: HK_OTHER for
+ * an entry that is not a [name, ...] pair of count 2. NULL for no array, or out of memory. */
+uint8_t *header_kinds_of(arena *a, const jnode *headers);
+
 /* protocol.c: the request as a whole (method, Host, encodings, smuggling, scanners). */
 typedef struct req_view {
     const jnode *method, *uri, *headers, *body;
+    const uint8_t *header_kinds; /* header_kinds_of(headers), or NULL */
     const char *path;
     size_t path_len;
     const char *query;
@@ -268,6 +321,12 @@ typedef struct req_view {
     bool body_is_base64;
 } req_view;
 void detect_protocol(inspect *in, const req_view *r);
+/* The kind of the i-th entry h of r->headers (a [string, ...] pair of count 2). */
+static inline header_kind req_header_kind(const req_view *r, size_t i, const jnode *h)
+{
+    return r->header_kinds != NULL ? (header_kind)r->header_kinds[i]
+                                   : header_kind_of(h->child->str, h->child->len);
+}
 /* Whether a name is a MongoDB query operator ("$ne", "$where", ...); query.c. */
 bool nosql_operator(const char *s, size_t n);
 
@@ -316,6 +375,20 @@ static inline uint64_t swar_load(const char *p)
     memcpy(&x, p, sizeof x); /* little-endian on every target we build for */
     return x;
 }
+/* The n bytes (1 to 7) of p in the low bytes of a word, the others 0: by loads that overlap,
+ * without a loop (which the compiler unrolls, with set-up that every call pays). */
+static inline uint64_t swar_load_short(const char *p, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    if (n >= 4) {
+        uint32_t lo, hi;
+        memcpy(&lo, p, 4);
+        memcpy(&hi, p + n - 4, 4);
+        return (uint64_t)lo | (uint64_t)hi << (8 * (n - 4));
+    }
+    return (uint64_t)u[0] | (uint64_t)u[n / 2] << (8 * (n / 2)) |
+           (uint64_t)u[n - 1] << (8 * (n - 1));
+}
 static inline void swar_store(char *p, uint64_t x)
 {
     memcpy(p, &x, sizeof x);
@@ -338,7 +411,7 @@ static inline uint64_t swar_alnum(uint64_t x)
     uint64_t y = x & ~SWAR_HIGH;
     return (swar_in(y, '0', '9') | swar_in(y | SWAR_ONES * 0x20u, 'a', 'z')) & ~x & SWAR_HIGH;
 }
-/* x with its ASCII capitals lowercased (x is all letters and digits). */
+/* x with its ASCII capitals lowercased (x has no byte above 0x7f). */
 static inline uint64_t swar_lower(uint64_t x)
 {
     return x | (swar_in(x, 'A', 'Z') >> 2);
