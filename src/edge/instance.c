@@ -175,7 +175,7 @@ static int call_module(edge_slot *s, const char *json, size_t json_len, const ch
         return err->trap != ENG_TRAP_NONE ? (int)err->trap : EDGE_FAIL_BAD_RESULT;
     uint32_t rp = (uint32_t)res[0];
     uint64_t mem = eng_instance_memory_size(inst);
-    const uint8_t *frame = eng_instance_memory(inst, rp, 4);
+    const uint8_t *frame = eng_instance_memory_read(inst, rp, 4);
     if (frame == NULL) {
         snprintf(err->message, sizeof err->message,
                  "result pointer 0x%" PRIx32 " is outside memory (%" PRIu64 " bytes)", rp, mem);
@@ -183,7 +183,7 @@ static int call_module(edge_slot *s, const char *json, size_t json_len, const ch
     }
     uint32_t n = (uint32_t)frame[0] | (uint32_t)frame[1] << 8 | (uint32_t)frame[2] << 16 |
                  (uint32_t)frame[3] << 24;
-    const uint8_t *body = eng_instance_memory(inst, (uint64_t)rp + 4, n);
+    const uint8_t *body = eng_instance_memory_read(inst, (uint64_t)rp + 4, n);
     if (body == NULL) {
         snprintf(err->message, sizeof err->message,
                  "result of %" PRIu32 " bytes at 0x%" PRIx32 " runs past memory (%" PRIu64

@@ -40,6 +40,32 @@ static void put_str(edge_buf *b, const char *s)
     edge_buf_put(b, s, strlen(s));
 }
 
+/* Eight bytes at a time: bodies and header values are mostly plain ASCII, and testing them a
+ * word at a time makes building the document several times faster than a byte loop. The tests
+ * are exact about whether any byte of the word matches (not about which one). */
+#define BYTES_1 0x0101010101010101ull
+#define BYTES_80 0x8080808080808080ull
+static inline uint64_t load_word(const uint8_t *p)
+{
+    uint64_t w;
+    memcpy(&w, p, sizeof w);
+    return w;
+}
+static inline bool word_has_below(uint64_t w, uint8_t n) /* n <= 128 */
+{
+    return ((w - BYTES_1 * n) & ~w & BYTES_80) != 0;
+}
+static inline bool word_has(uint64_t w, uint8_t c)
+{
+    return word_has_below(w ^ (BYTES_1 * c), 1);
+}
+/* No byte of w needs an escape in a JSON string (printable ASCII but '"' and '\\'). */
+static inline bool word_plain(uint64_t w)
+{
+    return (w & BYTES_80) == 0 && !word_has_below(w, 0x20) && !word_has(w, '"') &&
+           !word_has(w, '\\') && !word_has(w, 0x7f);
+}
+
 /* A quoted JSON string; the bytes are valid UTF-8 (checked by the caller or http-validated). */
 static void put_json(edge_buf *b, const uint8_t *s, size_t n)
 {
@@ -47,6 +73,10 @@ static void put_json(edge_buf *b, const uint8_t *s, size_t n)
     edge_buf_put(b, "\"", 1);
     size_t run = 0; /* bytes copied in one go between escapes */
     for (size_t i = 0; i < n; i++) {
+        while (i + 8 <= n && word_plain(load_word(s + i)))
+            i += 8;
+        if (i == n)
+            break;
         uint8_t c = s[i];
         if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
             continue;
@@ -74,6 +104,10 @@ static bool valid_utf8(const uint8_t *s, size_t n)
 {
     size_t i = 0;
     while (i < n) {
+        while (i + 8 <= n && (load_word(s + i) & BYTES_80) == 0)
+            i += 8;
+        if (i == n)
+            break;
         uint8_t c = s[i];
         if (c < 0x80) {
             i++;

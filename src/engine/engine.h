@@ -236,6 +236,9 @@ uint64_t eng_instance_restored_bytes(const eng_instance *instance);
 
 /* Memory 0 of an instance for the embedder: same checks as eng_caller_memory. */
 uint8_t *eng_instance_memory(eng_instance *instance, uint64_t ptr, uint64_t len);
+/* The same range for reading only: it is not marked as written, so the next restore does not
+ * copy it back on its account. */
+const uint8_t *eng_instance_memory_read(const eng_instance *instance, uint64_t ptr, uint64_t len);
 uint64_t eng_instance_memory_size(const eng_instance *instance);
 
 /* ---- Exports and calls

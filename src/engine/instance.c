@@ -453,6 +453,16 @@ uint8_t *eng_instance_memory(eng_instance *inst, uint64_t ptr, uint64_t len)
     return inst->mem->base + ptr;
 }
 
+const uint8_t *eng_instance_memory_read(const eng_instance *inst, uint64_t ptr, uint64_t len)
+{
+    if (!inst || !inst->mem)
+        return NULL;
+    uint64_t size = inst->mem->size;
+    if (ptr > size || len > size - ptr)
+        return NULL;
+    return inst->mem->base + ptr;
+}
+
 uint64_t eng_instance_restored_bytes(const eng_instance *inst)
 {
     return inst ? inst->restored_bytes : 0;

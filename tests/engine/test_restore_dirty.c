@@ -232,3 +232,26 @@ TEST(test_restore_after_random_writes_is_exactly_the_snapshot)
     }
     snap_close(&s);
 }
+
+/* The embedder reads results through eng_instance_memory_read: reading must not make the next
+ * restore copy anything, while the writable pointer to the same range counts it as written. */
+TEST(test_reading_through_the_read_only_pointer_marks_nothing)
+{
+    snap s = snap_open();
+    const uint8_t *r = eng_instance_memory_read(s.f.instance, 3 * PAGE + 10, 5000);
+    CHECK(r != NULL);
+    CHECK(memcmp(r, s.copy + 3 * PAGE + 10, 5000) == 0);
+    CHECK(eng_instance_memory_read(s.f.instance, 0, INITIAL_BYTES) != NULL);
+    CHECK(eng_instance_memory_read(s.f.instance, INITIAL_BYTES, 0) != NULL);
+    CHECK(eng_instance_memory_read(s.f.instance, INITIAL_BYTES - 3, 4) == NULL);
+    CHECK(eng_instance_memory_read(s.f.instance, UINT64_MAX, 2) == NULL);
+    CHECK(eng_instance_memory_read(s.f.instance, 2, UINT64_MAX) == NULL);
+    CHECK(eng_instance_memory_read(NULL, 0, 1) == NULL);
+    eng_error err = {0};
+    CHECK_INT_EQ(eng_instance_restore(s.f.instance, &err), ENG_OK);
+    CHECK_UINT_EQ(eng_instance_restored_bytes(s.f.instance), 0);
+    CHECK(eng_instance_memory(s.f.instance, 3 * PAGE + 10, 5000) != NULL);
+    CHECK_INT_EQ(eng_instance_restore(s.f.instance, &err), ENG_OK);
+    CHECK_UINT_EQ(eng_instance_restored_bytes(s.f.instance), 2 * GRANULE);
+    snap_close(&s);
+}
