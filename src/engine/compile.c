@@ -787,6 +787,7 @@ eng_status eng_compile_function(eng_module *m, uint32_t index, eng_error *err)
     c->instr_at = body->body_offset;
     c->last_op = -1;
     c->prev_op = -1;
+    c->prev2_op = -1;
     c->last_dst_pos = NO_POS;
     c->acc_slot = c->acc_before = NO_POS;
     if (!read_locals(c))

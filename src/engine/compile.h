@@ -1,7 +1,8 @@
 /*
  * Internal interface of the function compiler, which is split by job: compile_emit.c emits code
  * and tracks operands and labels, compile_ops.c validates and compiles the instruction families
- * (numeric, memory, tables, calls), compile.c drives a function body and its control flow.
+ * (numeric, memory, tables, calls), compile_fused.c fuses the last few instructions emitted into
+ * one where that pays, compile.c drives a function body and its control flow.
  */
 #ifndef AEGIS_ENGINE_COMPILE_H
 #define AEGIS_ENGINE_COMPILE_H
@@ -76,6 +77,9 @@ typedef struct cc {
     /* the instruction before the last one (-1 when unknown), for three-instruction fusions */
     uint32_t prev_op_pos;
     int prev_op;
+    /* and the one before that, for the four-instruction f64 update (compile_ops.c, cc_store) */
+    uint32_t prev2_op_pos;
+    int prev2_op;
     size_t instr_at; /* file offset of the instruction being compiled */
     /* the slot whose value the interpreter's accumulator holds after the last instruction
      * (NO_POS when none), and its value before that instruction (for unemit_last) */
@@ -102,6 +106,12 @@ typedef struct operand {
 #define FAIL(c, ...) rd_fail_at(&(c)->r, ENG_ERR_INVALID, (c)->instr_at, __VA_ARGS__)
 #define NOMEM(c) rd_fail(&(c)->r, ENG_ERR_NOMEM, "out of memory")
 
+/* The two instructions before the last one (prev_op, prev2_op). */
+typedef struct cc_history {
+    int op, op2;
+    uint32_t pos, pos2;
+} cc_history;
+
 /* ---- compile_emit.c ---- */
 bool cc_is_ref(eng_valtype t);
 bool cc_grow(cc *c, void **p, uint32_t *cap, uint32_t need, size_t elem);
@@ -112,6 +122,11 @@ void cc_emit_vop(cc *c, int op, uint32_t a, uint32_t b);
 void cc_emit_src(cc *c, uint32_t loc);
 void cc_emit_dst(cc *c, uint32_t slot);
 void cc_unemit_last(cc *c);
+/* A fused instruction that replaces the last one at its place has the same instructions before
+ * it, which cc_unemit_last forgets: taken before it, given back after the replacement's
+ * cc_emit_op. */
+cc_history cc_history_of(const cc *c);
+void cc_restore_history(cc *c, cc_history h);
 uint32_t cc_const_loc(cc *c, eng_slot v);
 void cc_start_fuel_block(cc *c);
 uint32_t cc_canon(const cc *c, uint32_t h);
@@ -136,6 +151,16 @@ uint32_t cc_emit_cjump(cc *c, bool when_true, bool do_settle, uint32_t keep, uin
 void cc_continue_run(cc *c, uint32_t word);
 void cc_push_ctl(cc *c, uint8_t kind, const functype *bt);
 bool cc_read_blocktype(cc *c, functype *bt);
+
+/* ---- compile_fused.c ---- */
+/* Each emits the fused instruction in place of the last ones and returns true, or emits nothing
+ * and returns false. After i32.xor's operands a (at height h) and b (h + 1) were popped: */
+bool cc_fuse_sigma(cc *c, uint32_t a, uint32_t b);
+/* after i32.add's operands were popped: */
+bool cc_fuse_add_load(cc *c, uint32_t a, uint32_t b);
+bool cc_fuse_add3(cc *c, uint32_t a, uint32_t b);
+/* after f64.store's address and value were popped: */
+bool cc_fuse_f64_store(cc *c, uint32_t addr, uint32_t v, uint32_t offset);
 
 /* ---- compile_ops.c ---- */
 void cc_unop(cc *c, int op, eng_valtype in, eng_valtype out);

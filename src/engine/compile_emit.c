@@ -69,6 +69,8 @@ uint32_t cc_pos(const cc *c)
 
 void cc_emit_op(cc *c, int op)
 {
+    c->prev2_op = c->prev_op;
+    c->prev2_op_pos = c->prev_op_pos;
     c->prev_op = c->last_op;
     c->prev_op_pos = c->last_op_pos;
     c->last_op = op;
@@ -159,6 +161,20 @@ void cc_unemit_last(cc *c)
     c->last_op = -1;
     c->last_dst_pos = NO_POS;
     c->prev_op = -1;
+    c->prev2_op = -1;
+}
+
+cc_history cc_history_of(const cc *c)
+{
+    return (cc_history){c->prev_op, c->prev2_op, c->prev_op_pos, c->prev2_op_pos};
+}
+
+void cc_restore_history(cc *c, cc_history h)
+{
+    c->prev_op = h.op;
+    c->prev_op_pos = h.pos;
+    c->prev2_op = h.op2;
+    c->prev2_op_pos = h.pos2;
 }
 
 /* The fused form of i32.add of a constant followed by conditional branch op on its result

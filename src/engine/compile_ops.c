@@ -101,6 +101,15 @@ void cc_binop(cc *c, int op, eng_valtype in, eng_valtype out)
             return;
         }
     }
+    if (op == OP_I32_ADD && !cc_dead(c) &&
+        (cc_fuse_add_load(c, a.loc, b.loc) || cc_fuse_add3(c, a.loc, b.loc))) {
+        cc_push_canon(c, out);
+        return;
+    }
+    if (op == OP_I32_XOR && !cc_dead(c) && cc_fuse_sigma(c, a.loc, b.loc)) {
+        cc_push_canon(c, out);
+        return;
+    }
     int fop = fused_k_form(op, c->last_op);
     if (fop >= 0 && !cc_dead(c) && c->last_dst_pos != NO_POS) {
         /* one operand was just computed as x OP1 k and nothing else uses it */
@@ -127,6 +136,7 @@ void cc_binop(cc *c, int op, eng_valtype in, eng_valtype out)
         /* a + x * y where the product was just computed and nothing else uses it: one
          * instruction (the accumulator still holds what it held before the multiplication) */
         uint32_t at = c->last_op_pos, x = c->code[at + 2], y = c->code[at + 3];
+        cc_history hist = cc_history_of(c);
         cc_unemit_last(c);
         bool y_acc = c->acc_slot != NO_POS && y == c->acc_slot;
         cc_emit_op(c, y_acc ? OP_F64_MULADD_Y : OP_F64_MULADD);
@@ -135,6 +145,7 @@ void cc_binop(cc *c, int op, eng_valtype in, eng_valtype out)
         cc_emit_src(c, x);
         cc_emit_src(c, y);
         c->acc_slot = cc_canon(c, c->height);
+        cc_restore_history(c, hist);
         cc_push_canon(c, out);
         return;
     }
@@ -176,6 +187,7 @@ void cc_load(cc *c, int op, eng_valtype t, uint32_t natural)
 {
     uint32_t offset = cc_read_memarg(c, natural);
     operand a = cc_pop(c, ENG_I32);
+    cc_history hist = cc_history_of(c); /* a fused load replaces the address's i32.add */
     if (!cc_dead(c) && c->last_op == OP_I32_ADD_K && c->last_dst_pos != NO_POS &&
         c->code[c->last_dst_pos] == a.loc && a.loc == cc_canon(c, c->height)) {
         /* the address was just computed as x + k and nothing else uses it: one instruction */
@@ -187,6 +199,7 @@ void cc_load(cc *c, int op, eng_valtype t, uint32_t natural)
         cc_emit(c, k);
         cc_emit(c, offset);
         c->acc_slot = cc_canon(c, c->height);
+        cc_restore_history(c, hist);
     } else if (!cc_dead(c) && c->last_op == OP_I32_ADD && c->last_dst_pos != NO_POS &&
                c->code[c->last_dst_pos] == a.loc && a.loc == cc_canon(c, c->height)) {
         /* the address was just computed as x + y and nothing else uses it: one instruction */
@@ -198,6 +211,7 @@ void cc_load(cc *c, int op, eng_valtype t, uint32_t natural)
         cc_emit_src(c, y);
         cc_emit(c, offset);
         c->acc_slot = cc_canon(c, c->height);
+        cc_restore_history(c, hist);
     } else if (!cc_dead(c) && (c->last_op == OP_I32_ADD || c->last_op == OP_I32_ADD_K) &&
                a.loc < c->nlocals && c->code[c->last_op_pos + 1] == a.loc) {
         /* the address was just computed into a local that stays live (local.tee, or local.set
@@ -215,6 +229,7 @@ void cc_load(cc *c, int op, eng_valtype t, uint32_t natural)
             cc_emit_src(c, y);
         cc_emit(c, offset);
         c->acc_slot = cc_canon(c, c->height);
+        cc_restore_history(c, hist);
     } else if (!cc_dead(c)) {
         cc_emit_vop(c, op, a.loc, NO_POS);
         cc_emit_dst(c, cc_canon(c, c->height));
@@ -230,6 +245,8 @@ void cc_store(cc *c, int op, eng_valtype t, uint32_t natural)
     uint32_t offset = cc_read_memarg(c, natural);
     operand v = cc_pop(c, t);
     operand a = cc_pop(c, ENG_I32);
+    if (!cc_dead(c) && op == OP_F64_STORE && cc_fuse_f64_store(c, a.loc, v.loc, offset))
+        return;
     if (!cc_dead(c)) {
         cc_emit_vop(c, op, a.loc, v.loc);
         cc_emit_src(c, a.loc);

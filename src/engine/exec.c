@@ -17,7 +17,8 @@
  * Registers of the loop: pc, fp (frame base), mem/memsize (memory 0 of the current instance,
  * reloaded after anything that may grow or switch it) and acc, the result of the last
  * value-producing instruction, which accumulator variants (ir.h) read instead of the frame.
- * The handlers of fused instructions live in exec_fused.inc, included inside run().
+ * The handlers of fused instructions live in exec_fused.inc and exec_fused_more.inc, included
+ * inside run().
  */
 #include "engine/internal.h"
 #include "engine/ir.h"
@@ -333,6 +334,7 @@ L_MOV2:
     pc += 5;
     NEXT();
 #include "engine/exec_fused.inc"
+#include "engine/exec_fused_more.inc"
 L_SELECT:
     S(1) = U32(4) ? S(2) : S(3);
     pc += 5;
@@ -972,6 +974,7 @@ trapped:
 done:
     st->fuel = fuel;
     return ENG_TRAP_NONE;
+
 }
 
 /* The value stack and frame array are made on first use and sized by the instance's limits. */

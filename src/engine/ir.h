@@ -17,6 +17,20 @@
  *   RET      RET1 a            SELECT d a b c
  *   F64_MULADD d a x y: d = a + x * y, an f64.mul whose result only feeds the f64.add that
  *            follows, rounded twice as in Wasm (_Y: y is the accumulator)
+ *   F64_MULADD_ST p a x y offset: f64.store at p + offset of a + x * y, an F64_MULADD whose
+ *            result only feeds the store that follows (_Y: y is the accumulator)
+ *   F64_MULADD_ST_LK p a x bx bk boff soff, F64_MULADD_ST_LXW p a x w bx by boff soff: the same
+ *            with y an f64.load (F64_LOAD_K, F64_LOAD_XW) fused in: c[i] += x * b[j]
+ *   F64_MULADD_RMW_LK w x1 y1 off x bx bk boff, F64_MULADD_RMW_LXW w x1 y1 off x w2 bx by boff:
+ *            the same where a was loaded from the address stored to, kept in local w = x1 + y1
+ *            (F64_LOAD_XW or _KW): [w + off] += x * y, y loaded as in _LK or _LXW
+ *   I32_ADD_LOAD_K d a x k offset: d = a + i32.load((uint32)(x + k) + offset), an I32_LOAD_K whose
+ *            result only feeds the i32.add that follows (_A: a is the accumulator)
+ *   I32_ADD3 d x y z: d = x + y + z, an i32.add whose result only feeds the i32.add that follows
+ *            (_A: x is the accumulator)
+ *   I32_SIGMA d x k1 k2 k3 m: d = rotl(x, k1) ^ rotl(x, k2) ^ (rotl(x, k3) & m), the xor of two
+ *            or three constant rotates or shifts of one value (SHA-2's sigma functions; a shift
+ *            is a rotate with a mask, m = 0 drops the third term; _A: x is the accumulator)
  * Other instructions put their immediates first: GLOBAL_GET g d, GLOBAL_SET g a, TABLE_GET t d i,
  * MEMORY_INIT seg d s n, REF_FUNC f d, ...
  * A conditional branch's last word n is the fuel of the run that follows when it is not taken
@@ -43,6 +57,12 @@
     X(ADDK_BR_EQ) X(ADDK_BR_NE) X(ADDK_BR_LT_S) X(ADDK_BR_LT_U) X(ADDK_BR_GT_S) X(ADDK_BR_GT_U)    \
     X(ADDK_BR_LE_S) X(ADDK_BR_LE_U) X(ADDK_BR_GE_S) X(ADDK_BR_GE_U) X(ADDK_BR_IF)                  \
     X(ADDK_BR_UNLESS)
+
+/* Fused instructions whose handlers are in exec_fused_more.inc (layouts above). */
+#define IR_MORE_FUSED_OPS(X)                                                                       \
+    X(I32_SIGMA) X(I32_SIGMA_A) X(F64_MULADD_ST) X(F64_MULADD_ST_Y) X(F64_MULADD_ST_LK)            \
+    X(F64_MULADD_ST_LXW) X(F64_MULADD_RMW_LK) X(F64_MULADD_RMW_LXW) X(I32_ADD_LOAD_K)              \
+    X(I32_ADD_LOAD_K_A) X(I32_ADD3) X(I32_ADD3_A)
 
 /* Instructions without variants. */
 #define IR_PLAIN_OPS(X)                                                                            \
@@ -137,7 +157,7 @@
     IR_PLAIN_OPS(X) IR_BINK_OPS(X, ) IR_BINK_OPS(X, _A) IR_BRK_OPS(X, ) IR_BRK_OPS(X, _A)          \
     IR_BRCMP_OPS(X, ) IR_BRCMP_OPS(X, _A) IR_BRCMP_OPS(X, _B) IR_LOAD_OPS(X, )                     \
     IR_LOAD_OPS(X, _A) IR_LOADK_OPS(X, ) IR_LOADK_OPS(X, _A) IR_LOADX_OPS(X, ) IR_LOADX_OPS(X, _A) IR_LOADX_OPS(X, _B) IR_LOADW_OPS(X, _XW) IR_LOADW_OPS(X, _KW) IR_STORE_OPS(X, ) IR_STORE_OPS(X, _A) IR_STORE_OPS(X, _B) IR_UN_OPS(X, )    \
-    IR_UN_OPS(X, _A) IR_BIN_OPS(X, ) IR_BIN_OPS(X, _A) IR_BIN_OPS(X, _B)
+    IR_UN_OPS(X, _A) IR_BIN_OPS(X, ) IR_BIN_OPS(X, _A) IR_BIN_OPS(X, _B) IR_MORE_FUSED_OPS(X)
 // clang-format on
 
 enum ir_op {

@@ -212,3 +212,258 @@ TEST(test_constant_sets_dropped_only_when_the_local_holds_the_value)
     CHECK_UINT_EQ(eng_instance_fuel_used(f.instance), 8u + 2u * 17u);
     fx_close(&f);
 }
+
+static uint32_t rotr32(uint32_t x, unsigned k)
+{
+    return rotl32(x, 32 - k % 32);
+}
+
+/* Xors of constant rotates and shifts of one value become one instruction (I32_SIGMA); the
+ * shapes next to it (two inputs, a label, a kept or changed input) must keep their meaning. */
+TEST(test_i32_sigma_of_rotates_and_shifts_matches_c)
+{
+    fx f = fx_open("engine_fused", NULL, NULL);
+    const uint32_t in[] = {0, 1, 0x6a09e667u, 0x80000000u, 0xffffffffu, 0x12345678u, 0xdeadbeefu};
+    for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
+        uint32_t x = in[i], y = in[(i + 3) % (sizeof in / sizeof in[0])];
+        eng_slot a = x, ab[2] = {x, y}, r[2] = {0};
+        CHECK_UINT_EQ(fx_call_i32(f.instance, "small_sigma0", &a, 1),
+                      rotr32(x, 7) ^ rotr32(x, 18) ^ (x >> 3));
+        CHECK_UINT_EQ(fx_call_i32(f.instance, "sigma_mod", &a, 1), rotl32(x, 1) ^ x ^ (x << 3));
+        CHECK_UINT_EQ(fx_call_i32(f.instance, "sigma_two", &a, 1), rotl32(x, 5) ^ x);
+        CHECK_UINT_EQ(fx_call_i32(f.instance, "sigma_loaded", &a, 1),
+                      rotl32(x, 25) ^ rotl32(x, 14) ^ (x >> 10));
+        CHECK_UINT_EQ(fx_call_i32(f.instance, "sigma_two_inputs", ab, 2),
+                      rotl32(x, 3) ^ rotl32(y, 5) ^ rotl32(x, 7));
+        CHECK_UINT_EQ(fx_call_i32(f.instance, "sigma_shift_first", &a, 1),
+                      (x >> 3) ^ rotl32(x, 1) ^ rotl32(x, 2));
+        call(f.instance, "sigma_kept", &a, 1, r, 2);
+        CHECK_UINT_EQ(r[0], rotl32(x, 3) ^ rotl32(x, 5));
+        CHECK_UINT_EQ(r[1], rotl32(x, 3));
+        CHECK_UINT_EQ(fx_call_i32(f.instance, "sigma_across_label", &a, 1),
+                      rotl32(x, 3) ^ rotl32(x, 5));
+        CHECK_UINT_EQ(fx_call_i32(f.instance, "sigma_input_changes", &a, 1),
+                      rotl32(x, 3) ^ rotl32(x, 5) ^ rotl32(x + 1, 7));
+    }
+    /* fuel is charged per Wasm operator, fused or not: 11 and the function's end */
+    eng_instance_set_fuel(f.instance, 1000000);
+    eng_slot a = 5;
+    CHECK_UINT_EQ(fx_call_i32(f.instance, "small_sigma0", &a, 1),
+                  rotr32(5, 7) ^ rotr32(5, 18) ^ (5u >> 3));
+    CHECK_UINT_EQ(eng_instance_fuel_used(f.instance), 12u);
+    fx_close(&f);
+}
+
+static void put_f64(eng_instance *inst, uint32_t at, double d)
+{
+    uint8_t *p = eng_instance_memory(inst, at, 8);
+    CHECK(p != NULL);
+    if (p)
+        memcpy(p, &d, 8);
+}
+
+static uint64_t get_bits(eng_instance *inst, uint32_t at)
+{
+    uint64_t u = 0;
+    uint8_t *p = eng_instance_memory(inst, at, 8);
+    CHECK(p != NULL);
+    if (p)
+        memcpy(&u, p, 8);
+    return u;
+}
+
+static void check_oob(eng_instance *inst, const char *name, const eng_slot *args, uint32_t n,
+                      uint32_t nresults)
+{
+    eng_slot r = 0;
+    eng_error err = {0};
+    CHECK_INT_EQ(fx_call(inst, name, args, n, &r, nresults, &err), ENG_ERR_TRAP);
+    CHECK_INT_EQ(err.trap, ENG_TRAP_MEMORY_OOB);
+}
+
+/* An f64.store of a + x * y is one instruction (F64_MULADD_ST), with the load of y too when it
+ * comes from x + k or from a sum kept in a local (_LK, _LXW): both roundings, the offsets, the
+ * address wrapping around 2^32, and a trap in the load or in the store, which then writes
+ * nothing. */
+TEST(test_f64_muladd_store_rounds_twice_and_traps_like_the_operators)
+{
+    fx f = fx_open("engine_fused", NULL, NULL);
+    eng_instance *in = f.instance;
+    double x = 1.0 + 0x1p-30, a = -(1.0 + 0x1p-29);
+    eng_slot r = 1, s1[4] = {64, f64_bits(a), f64_bits(x), f64_bits(x)};
+    call(in, "muladd_store", s1, 4, &r, 1);
+    CHECK_UINT_EQ(r, f64_bits(0.0));
+    CHECK_UINT_EQ(get_bits(in, 72), f64_bits(0.0));
+    eng_slot s2[4] = {64, f64_bits(0.5), f64_bits(3.0), f64_bits(-2.25)};
+    call(in, "muladd_store", s2, 4, &r, 1);
+    CHECK_UINT_EQ(get_bits(in, 72), f64_bits(-6.25));
+    put_f64(in, 96, x);
+    eng_slot s3[4] = {80, f64_bits(a), f64_bits(x), 96};
+    call(in, "muladd_store_loaded", s3, 4, &r, 1);
+    CHECK_UINT_EQ(get_bits(in, 80), f64_bits(0.0));
+    s1[0] = 65536 - 8; /* offset 8: the store's end is 8 bytes past the memory */
+    check_oob(in, "muladd_store", s1, 4, 1);
+
+    /* _LXW: q = b + i is kept and returned, y = [q + 8], [p] = a + x * y */
+    put_f64(in, 216, 0.25);
+    eng_slot l1[5] = {128, 200, 8, f64_bits(1.5), f64_bits(2.0)};
+    CHECK_UINT_EQ(call_i32(in, "muladd_store_lxw", l1, 5), 208u);
+    CHECK_UINT_EQ(get_bits(in, 128), f64_bits(2.0));
+    put_f64(in, 16, 4.0); /* b + i wraps to 8, y at 16 */
+    eng_slot l2[5] = {136, 0xfffffff8u, 16, f64_bits(1.5), f64_bits(2.0)};
+    CHECK_UINT_EQ(call_i32(in, "muladd_store_lxw", l2, 5), 8u);
+    CHECK_UINT_EQ(get_bits(in, 136), f64_bits(9.5));
+    put_f64(in, 144, 7.0);
+    eng_slot l3[5] = {144, 65536 - 16, 0, f64_bits(1.5), f64_bits(2.0)}; /* y at 65528: fits */
+    put_f64(in, 65528, -1.0);
+    CHECK_UINT_EQ(call_i32(in, "muladd_store_lxw", l3, 5), 65520u);
+    CHECK_UINT_EQ(get_bits(in, 144), f64_bits(-0.5));
+    l3[1] = 65536 - 8; /* y at 65536: the load traps, the store does not happen */
+    check_oob(in, "muladd_store_lxw", l3, 5, 1);
+    CHECK_UINT_EQ(get_bits(in, 144), f64_bits(-0.5));
+    eng_slot l4[5] = {65536 - 4, 200, 8, f64_bits(1.5), f64_bits(2.0)}; /* the store traps */
+    check_oob(in, "muladd_store_lxw", l4, 5, 1);
+
+    /* _LK: y = [b + 8 + 8], [p + 16] = a + x * y */
+    put_f64(in, 416, 0.75);
+    eng_slot k1[4] = {300, 400, f64_bits(1.0), f64_bits(4.0)};
+    call(in, "muladd_store_lk", k1, 4, &r, 0);
+    CHECK_UINT_EQ(get_bits(in, 316), f64_bits(4.0));
+    put_f64(in, 8, 0.5); /* b + 8 wraps to 0, y at 8 */
+    eng_slot k2[4] = {300, 0xfffffff8u, f64_bits(1.0), f64_bits(4.0)};
+    call(in, "muladd_store_lk", k2, 4, &r, 0);
+    CHECK_UINT_EQ(get_bits(in, 316), f64_bits(3.0));
+    eng_slot k3[4] = {300, 65536 - 16, f64_bits(1.0), f64_bits(4.0)}; /* y at 65536 */
+    check_oob(in, "muladd_store_lk", k3, 4, 0);
+    CHECK_UINT_EQ(get_bits(in, 316), f64_bits(3.0));
+    fx_close(&f);
+}
+
+/* matmul's inner loop shape: c[i] += x * b[i], unrolled twice, each element one instruction
+ * (F64_MULADD_RMW_*); also in place (c = b), with a trap part-way in b's load or in c's, the
+ * shapes where c comes from another address, and the fuel of every Wasm operator. */
+TEST(test_f64_axpy_loop_matches_c_and_counts_fuel)
+{
+    fx f = fx_open("engine_fused", NULL, NULL);
+    eng_instance *in = f.instance;
+    enum { N = 8, C = 1024, B = 2048 };
+    double c[N], b[N], x = 0.1;
+    for (int k = 0; k < N; k++) {
+        c[k] = k * 0.5 + 0.25;
+        b[k] = k - 3.5 + 0x1p-40;
+        put_f64(in, C + 8 * k, c[k]);
+        put_f64(in, B + 8 * k, b[k]);
+    }
+    eng_slot r = 0, args[4] = {C, B, 8 * N, f64_bits(x)};
+    call(in, "axpy", args, 4, &r, 0);
+    for (int k = 0; k < N; k++) {
+        double want = c[k] + x * b[k];
+        CHECK_UINT_EQ(get_bits(in, C + 8 * k), f64_bits(want));
+        c[k] = want;
+    }
+    eng_slot same[4] = {B, B, 8 * N, f64_bits(x)}; /* b[i] += x * b[i] */
+    call(in, "axpy", same, 4, &r, 0);
+    for (int k = 0; k < N; k++)
+        CHECK_UINT_EQ(get_bits(in, B + 8 * k), f64_bits(b[k] + x * b[k]));
+    /* b's third element ends at the memory's end, the fourth is past it: three stores */
+    for (int k = 0; k < 3; k++)
+        put_f64(in, 65536 - 24 + 8 * k, 1.0);
+    eng_slot part[4] = {C, 65536 - 24, 32, f64_bits(2.0)};
+    check_oob(in, "axpy", part, 4, 0);
+    for (int k = 0; k < 4; k++)
+        CHECK_UINT_EQ(get_bits(in, C + 8 * k), f64_bits(k < 3 ? c[k] + 2.0 : c[k]));
+    /* c's second element is past the memory: its load traps, after the first was stored */
+    put_f64(in, 65528, 0.5);
+    eng_slot cend[4] = {65528, B, 16, f64_bits(x)};
+    check_oob(in, "axpy", cend, 4, 0);
+    CHECK_UINT_EQ(get_bits(in, 65528), f64_bits(0.5 + x * (b[0] + x * b[0])));
+    /* c loaded from elsewhere than the store's address: a store offset of 8, another local */
+    put_f64(in, 3000, 1.5);
+    put_f64(in, 3008, 9.0);
+    put_f64(in, 3100, 0.25);
+    eng_slot sh[3] = {3000, 3100, f64_bits(2.0)};
+    call(in, "update_shifted", sh, 3, &r, 0);
+    CHECK_UINT_EQ(get_bits(in, 3000), f64_bits(1.5));
+    CHECK_UINT_EQ(get_bits(in, 3008), f64_bits(2.0));
+    put_f64(in, 3200, 9.0);
+    put_f64(in, 3300, 1.0);
+    put_f64(in, 3408, 3.0);
+    eng_slot ot[4] = {3200, 3300, 3400, f64_bits(2.0)};
+    call(in, "update_other", ot, 4, &r, 0);
+    CHECK_UINT_EQ(get_bits(in, 3200), f64_bits(7.0));
+    CHECK_UINT_EQ(get_bits(in, 3300), f64_bits(1.0));
+    /* 36 Wasm operators per iteration (two elements) */
+    eng_instance_set_fuel(in, 1000000);
+    args[2] = 16;
+    call(in, "axpy", args, 4, &r, 0);
+    uint64_t one = eng_instance_fuel_used(in);
+    args[2] = 48;
+    call(in, "axpy", args, 4, &r, 0);
+    CHECK_UINT_EQ(eng_instance_fuel_used(in) - one, 2u * 36u);
+    fx_close(&f);
+}
+
+static void put_u32(eng_instance *inst, uint32_t at, uint32_t v)
+{
+    uint8_t *p = eng_instance_memory(inst, at, 4);
+    CHECK(p != NULL);
+    if (p)
+        memcpy(p, &v, 4);
+}
+
+/* An i32.add of a word just loaded from x + k is one instruction (I32_ADD_LOAD_K): the sum wraps,
+ * the address wraps around 2^32 before the offset, a load past the memory traps. */
+TEST(test_i32_add_of_a_loaded_word_matches_the_operators)
+{
+    fx f = fx_open("engine_fused", NULL, NULL);
+    eng_instance *in = f.instance;
+    put_u32(in, 20, 0xfffffff0u);
+    put_u32(in, 16, 1000u);
+    put_u32(in, 4, 77u);
+    eng_slot a[2] = {8, 100}; /* [8 + 8 + 4] = 0xfffffff0 */
+    CHECK_UINT_EQ(fx_call_i32(in, "add_loaded", a, 2), 100u - 16u);
+    CHECK_UINT_EQ(fx_call_i32(in, "add_loaded_acc", a, 2), 300u + 1000u);
+    CHECK_UINT_EQ(fx_call_i32(in, "loaded_add", a, 2), 1100u);
+    a[0] = 0xfffffff8u; /* x + 8 wraps to 0: [0 + 4] */
+    CHECK_UINT_EQ(fx_call_i32(in, "add_loaded", a, 2), 177u);
+    a[0] = 65536 - 12; /* [65532 + 4] is past the memory */
+    check_oob(in, "add_loaded", a, 2, 1);
+    a[0] = 65536 - 12; /* [65532] fits */
+    put_u32(in, 65532, 5u);
+    CHECK_UINT_EQ(fx_call_i32(in, "add_loaded_acc", a, 2), 305u);
+    a[0] = 65536 - 10;
+    check_oob(in, "add_loaded_acc", a, 2, 1);
+    check_oob(in, "loaded_add", a, 2, 1);
+    /* fuel: six operators and the function's end */
+    eng_instance_set_fuel(in, 1000000);
+    a[0] = 8;
+    CHECK_UINT_EQ(fx_call_i32(in, "add_loaded", a, 2), 100u - 16u);
+    CHECK_UINT_EQ(eng_instance_fuel_used(in), 7u);
+    fx_close(&f);
+}
+
+/* An i32.add of a sum just computed is one instruction (I32_ADD3), whichever operand was in the
+ * accumulator; sums wrap modulo 2^32; a sum kept in a local is still written. */
+TEST(test_i32_sum_of_three_matches_the_operators)
+{
+    fx f = fx_open("engine_fused", NULL, NULL);
+    eng_instance *in = f.instance;
+    const uint32_t v[][3] = {{1, 2, 3}, {0xfffffff0u, 0x20, 5}, {0x80000000u, 0x80000000u, 7}};
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        uint32_t x = v[i][0], y = v[i][1], z = v[i][2];
+        eng_slot a[3] = {x, y, z}, r[2] = {0};
+        CHECK_UINT_EQ(fx_call_i32(in, "add3", a, 3), x + y + z);
+        CHECK_UINT_EQ(fx_call_i32(in, "add3_a", a, 3), x * 3u + y + z);
+        CHECK_UINT_EQ(fx_call_i32(in, "add3_b", a, 3), y + x * 5u + z);
+        CHECK_UINT_EQ(fx_call_i32(in, "add3_other_acc", a, 3), z * 7u + (x + y));
+        call(in, "add3_kept", a, 3, r, 2);
+        CHECK_UINT_EQ(r[0], x + y + z);
+        CHECK_UINT_EQ(r[1], x + y);
+    }
+    /* fuel: three local.get, two i32.add and the function's end */
+    eng_instance_set_fuel(in, 1000000);
+    eng_slot a[3] = {1, 2, 3};
+    CHECK_UINT_EQ(fx_call_i32(in, "add3", a, 3), 6u);
+    CHECK_UINT_EQ(eng_instance_fuel_used(in), 6u);
+    fx_close(&f);
+}

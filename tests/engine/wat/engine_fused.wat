@@ -11,6 +11,47 @@
   (func (export "muladd_loaded") (param f64 f64 f64) (result f64)
     (f64.store (i32.const 8) (local.get 2))
     (f64.add (local.get 0) (f64.mul (local.get 1) (f64.load (i32.const 8)))))
+  ;; f64.store of a + x * y (F64_MULADD_ST), y in the accumulator from a plain load (_Y), and
+  ;; y loaded from a sum kept in a local or from x + k (F64_MULADD_ST_LXW, _LK); each returns
+  ;; what it stored, read back
+  (func (export "muladd_store") (param i32 f64 f64 f64) (result f64)
+    (f64.store offset=8 (local.get 0) (f64.add (local.get 1) (f64.mul (local.get 2) (local.get 3))))
+    (f64.load offset=8 (local.get 0)))
+  (func (export "muladd_store_loaded") (param i32 f64 f64 i32) (result f64)
+    (f64.store (local.get 0) (f64.add (local.get 1) (f64.mul (local.get 2) (f64.load (local.get 3)))))
+    (f64.load (local.get 0)))
+  (func (export "muladd_store_lxw") (param $p i32) (param $b i32) (param $i i32) (param $a f64) (param $x f64) (result i32)
+    (local $q i32)
+    (f64.store (local.get $p) (f64.add (local.get $a)
+      (f64.mul (local.get $x) (f64.load offset=8 (local.tee $q (i32.add (local.get $b) (local.get $i)))))))
+    (local.get $q))
+  (func (export "muladd_store_lk") (param $p i32) (param $b i32) (param $a f64) (param $x f64)
+    (f64.store offset=16 (local.get $p) (f64.add (local.get $a)
+      (f64.mul (local.get $x) (f64.load offset=8 (i32.add (local.get $b) (i32.const 8)))))))
+  ;; c[i] += x * b[i] over n bytes as clang emits it for matmul's inner loop (unrolled twice):
+  ;; the address of c kept in a local and loaded from, b loaded from a sum kept in another local,
+  ;; then the next element at constant offsets from both
+  (func (export "axpy") (param $c i32) (param $b i32) (param $n i32) (param $x f64)
+    (local $i i32) (local $p i32) (local $q i32)
+    (loop $l
+      (f64.store (local.tee $p (i32.add (local.get $c) (local.get $i)))
+        (f64.add (f64.load (local.get $p))
+                 (f64.mul (local.get $x) (f64.load (local.tee $q (i32.add (local.get $b) (local.get $i)))))))
+      (f64.store (local.tee $p (i32.add (local.get $p) (i32.const 8)))
+        (f64.add (f64.load (local.get $p))
+                 (f64.mul (local.get $x) (f64.load (i32.add (local.get $q) (i32.const 8))))))
+      (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 16))) (local.get $n)))))
+  ;; the same step where c is loaded from elsewhere than the store's address: [p + 8] = [p] +
+  ;; x * [q], and [p] = [r] + x * [q + 8] with r another local
+  (func (export "update_shifted") (param $p i32) (param $b i32) (param $x f64)
+    (local $q i32)
+    (f64.store offset=8 (local.tee $p (i32.add (local.get $p) (i32.const 0)))
+      (f64.add (f64.load (local.get $p))
+               (f64.mul (local.get $x) (f64.load (local.tee $q (i32.add (local.get $b) (local.get $q))))))))
+  (func (export "update_other") (param $p i32) (param $r i32) (param $b i32) (param $x f64)
+    (f64.store (local.get $p)
+      (f64.add (f64.load (local.tee $r (i32.add (local.get $r) (i32.const 0))))
+               (f64.mul (local.get $x) (f64.load (i32.add (local.get $b) (i32.const 8)))))))
   ;; a = a + a * y: the result goes into a local that is also an input
   (func (export "muladd_into_input") (param f64 f64) (result f64)
     (local.set 0 (f64.add (local.get 0) (f64.mul (local.get 0) (local.get 1))))
@@ -19,6 +60,63 @@
   (func (export "sigma0") (param i32) (result i32)
     (i32.xor (i32.xor (i32.rotl (local.get 0) (i32.const 30)) (i32.rotl (local.get 0) (i32.const 19)))
              (i32.rotl (local.get 0) (i32.const 10))))
+  ;; xors of two or three constant rotates or shifts of one value (I32_SIGMA): SHA-256's small
+  ;; sigma 0 (rotates right and a shift), counts taken modulo 32, a left shift as the third term,
+  ;; two terms only, and the value just loaded (in the accumulator)
+  (func (export "small_sigma0") (param i32) (result i32)
+    (i32.xor (i32.xor (i32.rotr (local.get 0) (i32.const 7)) (i32.rotr (local.get 0) (i32.const 18)))
+             (i32.shr_u (local.get 0) (i32.const 3))))
+  (func (export "sigma_mod") (param i32) (result i32)
+    (i32.xor (i32.xor (i32.rotl (local.get 0) (i32.const 33)) (i32.rotr (local.get 0) (i32.const 0)))
+             (i32.shl (local.get 0) (i32.const 35))))
+  (func (export "sigma_two") (param i32) (result i32)
+    (i32.xor (i32.rotl (local.get 0) (i32.const 5)) (i32.rotr (local.get 0) (i32.const 64))))
+  (func (export "sigma_loaded") (param i32) (result i32)
+    (local i32)
+    (i32.store (i32.const 16) (local.get 0))
+    (local.set 1 (i32.load (i32.const 16)))
+    (i32.xor (i32.xor (i32.rotl (local.get 1) (i32.const 25)) (i32.rotl (local.get 1) (i32.const 14)))
+             (i32.shr_u (local.get 1) (i32.const 10))))
+  ;; shapes that must not become one instruction, or not entirely: two inputs, the shift before
+  ;; the rotates, a rotate kept in a local, a label between the rotates, the input changed
+  (func (export "sigma_two_inputs") (param i32 i32) (result i32)
+    (i32.xor (i32.xor (i32.rotl (local.get 0) (i32.const 3)) (i32.rotl (local.get 1) (i32.const 5)))
+             (i32.rotl (local.get 0) (i32.const 7))))
+  (func (export "sigma_shift_first") (param i32) (result i32)
+    (i32.xor (i32.shr_u (local.get 0) (i32.const 3))
+             (i32.xor (i32.rotl (local.get 0) (i32.const 1)) (i32.rotl (local.get 0) (i32.const 2)))))
+  (func (export "sigma_kept") (param i32) (result i32 i32)
+    (local i32)
+    (i32.xor (local.tee 1 (i32.rotl (local.get 0) (i32.const 3))) (i32.rotl (local.get 0) (i32.const 5)))
+    (local.get 1))
+  (func (export "sigma_across_label") (param i32) (result i32)
+    (i32.xor (i32.rotl (local.get 0) (i32.const 3)) (loop (result i32) (i32.rotl (local.get 0) (i32.const 5)))))
+  (func (export "sigma_input_changes") (param i32) (result i32)
+    (i32.xor (i32.xor (i32.rotl (local.get 0) (i32.const 3)) (i32.rotl (local.get 0) (i32.const 5)))
+             (i32.rotl (local.tee 0 (i32.add (local.get 0) (i32.const 1))) (i32.const 7))))
+  ;; i32.add of a word loaded from x + k (I32_ADD_LOAD_K): the other operand a local, or in the
+  ;; accumulator (_A), or the loaded value first
+  (func (export "add_loaded") (param i32 i32) (result i32)
+    (i32.add (local.get 1) (i32.load offset=4 (i32.add (local.get 0) (i32.const 8)))))
+  (func (export "add_loaded_acc") (param i32 i32) (result i32)
+    (i32.add (i32.mul (local.get 1) (i32.const 3)) (i32.load (i32.add (local.get 0) (i32.const 8)))))
+  (func (export "loaded_add") (param i32 i32) (result i32)
+    (i32.add (i32.load (i32.add (local.get 0) (i32.const 8))) (local.get 1)))
+  ;; sums of three values (I32_ADD3): from locals, with the first sum's operand in the
+  ;; accumulator on either side, with the third operand in the accumulator; the first sum kept
+  ;; in a local does not fuse
+  (func (export "add3") (param i32 i32 i32) (result i32)
+    (i32.add (i32.add (local.get 0) (local.get 1)) (local.get 2)))
+  (func (export "add3_a") (param i32 i32 i32) (result i32)
+    (i32.add (i32.add (i32.mul (local.get 0) (i32.const 3)) (local.get 1)) (local.get 2)))
+  (func (export "add3_b") (param i32 i32 i32) (result i32)
+    (i32.add (i32.add (local.get 1) (i32.mul (local.get 0) (i32.const 5))) (local.get 2)))
+  (func (export "add3_other_acc") (param i32 i32 i32) (result i32)
+    (i32.add (i32.mul (local.get 2) (i32.const 7)) (i32.add (local.get 0) (local.get 1))))
+  (func (export "add3_kept") (param i32 i32 i32) (result i32 i32)
+    (local i32)
+    (i32.add (local.tee 3 (i32.add (local.get 0) (local.get 1))) (local.get 2))
+    (local.get 3))
   ;; the shifted value as the first operand of the combining operator
   (func (export "rotr_then_add") (param i32 i32) (result i32)
     (i32.add (i32.rotr (local.get 0) (i32.const 7)) (local.get 1)))
