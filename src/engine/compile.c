@@ -67,9 +67,12 @@ static void op_end(cc *c)
     if (c->r.failed)
         return;
     if (!cc_dead(c)) {
-        cc_settle(c, f->nresults);
+        /* no branch lands on the function's end (a branch to its label is a return), so the
+         * results go straight from wherever they are to the result slots */
         if (f->kind == CTL_FUNC)
             cc_emit_return(c);
+        else
+            cc_settle(c, f->nresults);
     }
     truncate_stack(c, f->height);
     if (f->kind == CTL_FUNC) {
@@ -425,7 +428,17 @@ static bool instruction(cc *c)
             FAIL(c, "unknown function %u", f);
             return false;
         }
-        cc_emit_call(c, &c->m->types[c->m->func_types[f]], OP_CALL, &f, 1, false);
+        const functype *ft = &c->m->types[c->m->func_types[f]];
+        if (f < c->m->nfunc_imports) {
+            cc_emit_call(c, ft, OP_CALL_IMPORT, &f, 1, false);
+        } else {
+            /* a function of this module runs in the caller's instance and has a body: the call
+             * carries the body's address (ir.h); m->codes never moves once decoded */
+            const code_body *b = &c->m->codes[f - c->m->nfunc_imports];
+            uint32_t imm[2];
+            memcpy(imm, &b, sizeof imm);
+            cc_emit_call(c, ft, OP_CALL, imm, 2, false);
+        }
         break;
     }
     case 0x11:
@@ -772,6 +785,41 @@ static bool read_locals(cc *c)
     return !r->failed;
 }
 
+/* Every call copies the constant area into the new frame, but most constants end up as
+ * immediates of _K instructions, in fused branches or in dropped constant sets, and no slot
+ * operand reads them (in `fib`, none of the five): keep only those a slot word still names, and
+ * renumber them. The fixups list every word that holds a tagged constant index. */
+static bool drop_unused_consts(cc *c)
+{
+    if (!c->nconsts)
+        return true;
+    uint32_t *map = calloc(c->nconsts, sizeof *map);
+    if (!map) {
+        NOMEM(c);
+        return false;
+    }
+    for (size_t i = 0; i < c->nfixups; i++) {
+        uint32_t w = c->code[c->fixups[i]];
+        if (w & CONST_TAG)
+            map[w & ~SLOT_TAGS] = 1;
+    }
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < c->nconsts; k++) {
+        if (map[k]) {
+            c->consts[n] = c->consts[k];
+            map[k] = n++;
+        }
+    }
+    for (size_t i = 0; i < c->nfixups; i++) {
+        uint32_t *w = &c->code[c->fixups[i]];
+        if (*w & CONST_TAG)
+            *w = CONST_TAG | map[*w & ~SLOT_TAGS];
+    }
+    c->nconsts = n;
+    free(map);
+    return true;
+}
+
 eng_status eng_compile_function(eng_module *m, uint32_t index, eng_error *err)
 {
     code_body *body = &m->codes[index];
@@ -810,6 +858,8 @@ eng_status eng_compile_function(eng_module *m, uint32_t index, eng_error *err)
         goto out;
     }
     c->code[c->fuel_pos] = c->fuel_count;
+    if (!drop_unused_consts(c))
+        goto out;
     uint32_t const_base = c->nlocals;
     uint32_t stack_base = c->nlocals + c->nconsts;
     for (size_t i = 0; i < c->nfixups; i++) {

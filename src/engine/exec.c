@@ -72,11 +72,13 @@ static inline void frame_setup(eng_slot *fp, const code_body *b)
     }
     uint32_t nk = b->nconsts;
     eng_slot *k = fp + b->const_base;
+    /* read once: the atomic stores would make the compiler reload it for every constant */
+    const eng_slot *src = b->consts;
     if (nk > FRAME_INLINE_SLOTS) {
-        memcpy(k, b->consts, (size_t)nk * sizeof *k);
+        memcpy(k, src, (size_t)nk * sizeof *k);
     } else {
         for (uint32_t i = 0; i < nk; i++)
-            __atomic_store_n(&k[i], b->consts[i], __ATOMIC_RELAXED);
+            __atomic_store_n(&k[i], src[i], __ATOMIC_RELAXED);
     }
 }
 
@@ -149,6 +151,7 @@ __attribute__((aligned(64))) static eng_trap run(eng_instance *root_arg, eng_fun
     volatile eng_trap trap = ENG_TRAP_NONE; /* in memory: written on trap paths only */
     eng_slot acc = 0; /* the accumulator: the last result of a value-producing family */
     eng_func *callee;
+    const code_body *callee_body;
     eng_slot *nfp;
     const uint32_t *ret_pc;
 
@@ -350,6 +353,26 @@ L_GLOBAL_SET:
 
     /* ---- calls ---- */
 L_CALL:
+    /* a function of this module: it has a body and runs in this instance (ir.h), so the call
+     * needs neither the function object nor the host and instance checks of do_call */
+    memcpy(&callee_body, pc + 1, sizeof callee_body);
+    nfp = fp + pc[3];
+    ret_pc = pc + 4;
+call_body : {
+    /* callee_body runs in the current instance, with its frame at nfp */
+    const code_body *b = callee_body;
+    if (UNLIKELY(depth >= max_depth || (size_t)(stack_end - nfp) < b->frame_slots))
+        TRAP(ENG_TRAP_STACK_EXHAUSTED);
+    frames[depth].pc = ret_pc;
+    frames[depth].fp = fp;
+    frames[depth].inst = inst;
+    depth++;
+    frame_setup(nfp, b);
+    fp = nfp;
+    pc = b->code;
+    goto L_FUEL; /* every function begins with its first run's charge */
+}
+L_CALL_IMPORT:
     callee = inst->funcs[pc[1]];
     nfp = fp + pc[2];
     ret_pc = pc + 3;
@@ -370,7 +393,12 @@ L_CALL_INDIRECT : {
     goto do_call;
 }
 do_call:
+    if (callee->body && callee->inst == inst) {
+        callee_body = callee->body;
+        goto call_body;
+    }
     if (callee->body) {
+        /* a function of another instance (an import of its export): the same, then switch */
         const code_body *b = callee->body;
         if (UNLIKELY(depth >= max_depth || (size_t)(stack_end - nfp) < b->frame_slots))
             TRAP(ENG_TRAP_STACK_EXHAUSTED);

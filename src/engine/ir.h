@@ -13,8 +13,10 @@
  *   LOAD*    d addr offset     LOAD*_K  d x k offset       LOAD*_X     d x y offset
  *   STORE*   addr value offset MOV      d a                MOV2..MOV4  (d a) x 2..4
  *   FUEL n   JMP rel           BR_IF / BR_UNLESS c rel n   BR_<cmp>    a b rel n (b: k for _K)
- *   BR_TABLE c n rel*(n+1)     CALL func arg_base          CALL_INDIRECT table type idx arg_base
- *   RET      RET1 a            SELECT d a b c
+ *   BR_TABLE c n rel*(n+1)     CALL body arg_base          CALL_IMPORT func arg_base
+ *   CALL_INDIRECT table type idx arg_base                  RET      RET1 a      SELECT d a b c
+ *   CALL     a function of the same module, which has a body and runs in the caller's
+ *            instance: body is the address of its code_body, in two words (CALL_IMPORT: others)
  *   F64_MULADD d a x y: d = a + x * y, an f64.mul whose result only feeds the f64.add that
  *            follows, rounded twice as in Wasm (_Y: y is the accumulator)
  *   F64_MULADD_ST p a x y offset: f64.store at p + offset of a + x * y, an F64_MULADD whose
@@ -67,7 +69,8 @@
 /* Instructions without variants. */
 #define IR_PLAIN_OPS(X)                                                                            \
     X(FUEL) X(JMP) X(RET1) X(BR_IF) X(BR_UNLESS) X(BR_IF_A) X(BR_UNLESS_A) X(BR_TABLE) X(RET)      \
-    X(CALL) X(CALL_INDIRECT) X(UNREACHABLE) X(MOV) X(SELECT) X(GLOBAL_GET) X(GLOBAL_SET)           \
+    X(CALL) X(CALL_IMPORT) X(CALL_INDIRECT) X(UNREACHABLE) X(MOV) X(SELECT) X(GLOBAL_GET)          \
+    X(GLOBAL_SET)                                                                                  \
     X(MEMORY_SIZE) X(MEMORY_GROW) X(MEMORY_INIT) X(DATA_DROP) X(MEMORY_COPY) X(MEMORY_FILL)        \
     X(TABLE_GET) X(TABLE_SET) X(TABLE_SIZE) X(TABLE_GROW) X(TABLE_FILL) X(TABLE_COPY)              \
     X(TABLE_INIT) X(ELEM_DROP) X(REF_FUNC) X(MOV2) X(MOV3) X(MOV4) X(F64_MULADD) X(F64_MULADD_Y) IR_FUSEDK_OPS(X) IR_ADDK_BR_OPS(X)
