@@ -255,11 +255,14 @@ static inline __attribute__((always_inline)) bool parse_string(jparser *p, const
     const unsigned char *u = (const unsigned char *)p->s;
     size_t i = start, n = p->n;
     while (i + 8 <= n) {
-        /* eight bytes at a time: none below 0x20, at or above 0x80, '"' or '\\'; the first
-           byte that is one of those ends the run (the mask is exact per byte) */
-        uint64_t x = swar_load(p->s + i), y = x & ~SWAR_HIGH;
-        uint64_t stop =
-            (swar_in(y, 0, 0x1f) | swar_in(y, '"', '"') | swar_in(y, '\\', '\\') | x) & SWAR_HIGH;
+        /* eight bytes at a time: none below 0x20, at or above 0x80, '"' or '\\'. A byte
+           minus 0x20, or minus one after the XOR with '"' or '\\', has bit 7 set when it is
+           one of those (or at or above 0x80, which stops as well); only such a byte borrows
+           from the byte above it, so the lowest bit 7 set is exactly the first that stops */
+        uint64_t x = swar_load(p->s + i);
+        uint64_t stop = ((x - SWAR_ONES * 0x20u) | ((x ^ (SWAR_ONES * '"')) - SWAR_ONES) |
+                         ((x ^ (SWAR_ONES * '\\')) - SWAR_ONES) | x) &
+                        SWAR_HIGH;
         if (stop != 0) {
             i += (size_t)(__builtin_ctzll(stop) >> 3);
             break;

@@ -277,8 +277,9 @@ void detect_lfi_rfi(inspect *in, const nval *v)
          memcmp(file, "web-inf", 7) == 0 || memcmp(file, "wp-config", 9) == 0))
         waf_report(in, 930130, "lfi", WAF_CRITICAL, file, (size_t)(p + n - file),
                    "LFI: request for a restricted file");
-    /* the path form folds "//" to "/", so the wrappers are listed folded */
-    if ((hitp = find_any(in, p, n, wrappers, &which)) != NULL &&
+    /* the path form folds "//" to "/", so the wrappers are listed folded; every one has a ':',
+       which the path form keeps from the decoded value */
+    if (nval_any(v, ":") && (hitp = find_any(in, p, n, wrappers, &which)) != NULL &&
         (memcmp(wrappers[which], "file:/", 6) != 0 || hitp == p))
         waf_report(in, 930140, "lfi", WAF_CRITICAL, hitp, (size_t)(p + n - hitp),
                    "LFI: stream wrapper");

@@ -363,25 +363,32 @@ bool nval_dotted_name(const nval *v)
     return false;
 }
 
-/* (t - 1) & ~t has bit 7 set in some byte when some byte of t is 0: exact as a yes or no (a
- * borrow can mark a byte above a zero one, never a word without one), which is all that the
- * hints below need, with fewer operations than swar_eq. */
-static inline uint64_t swar_has0(uint64_t t)
-{
-    return (t - SWAR_ONES) & ~t;
-}
-
 /* The n bytes (1 to 7) of s in the low bytes of a word, the others 'b'. */
 static inline uint64_t short_word(const char *s, size_t n)
 {
     return swar_load_short(s, n) | (SWAR_ONES * 'b') << (8 * n);
 }
 
-/* The hints of plain_hints over one word, OR-ed into y and sig. */
+/* Bit 7 set in each byte of x that is not an ASCII letter or digit, exact up to the first byte at
+ * or above 0x80: bit 7 is not cleared first, so such a byte may carry into the sums of the bytes
+ * above it (only such a byte carries), but is itself marked through x. So the lowest bit set
+ * is always the first byte that is not a letter or digit, and so is every one below the first
+ * byte at or above 0x80. */
+static inline uint64_t swar_not_alnum_low(uint64_t x)
+{
+    uint64_t l = x | SWAR_ONES * 0x20u; /* letters in lowercase */
+    uint64_t letter = (l + SWAR_ONES * (0x80u - 'a')) & ~(l + SWAR_ONES * (0x7fu - 'z'));
+    uint64_t digit = (x + SWAR_ONES * (0x80u - '0')) & ~(x + SWAR_ONES * (0x7fu - '9'));
+    return (~(letter | digit) | x) & SWAR_HIGH;
+}
+
+/* The hints of plain_hints over one word, OR-ed into y and sig: the word's bytes minus one after
+ * the XOR with each byte looked for. Bit 7 is set in every byte that was 0, and in others only
+ * by a borrow or a byte above 0x7f, which a letter or digit is not: never a false "no". */
 static inline void plain_hint(uint64_t x, uint64_t *y, uint64_t *sig)
 {
-    *y |= swar_has0((x | SWAR_ONES * 0x20u) ^ (SWAR_ONES * 'y'));
-    *sig |= swar_has0(x ^ (SWAR_ONES * 'A')) | swar_has0(x ^ (SWAR_ONES * '5'));
+    *y |= ((x | SWAR_ONES * 0x20u) ^ (SWAR_ONES * 'y')) - SWAR_ONES;
+    *sig |= ((x ^ (SWAR_ONES * 'A')) - SWAR_ONES) | ((x ^ (SWAR_ONES * '5')) - SWAR_ONES);
 }
 
 size_t plain_span(const char *s, size_t n, plain_hints *h)
@@ -395,14 +402,14 @@ size_t plain_span(const char *s, size_t n, plain_hints *h)
     if (n > 0 && n < 8) {
         uint64_t x = short_word(s, n);
         plain_hint(x, &y, &sig);
-        m = swar_alnum(x) ^ SWAR_HIGH;
+        m = swar_not_alnum_low(x);
         end = 0;
     } else if (n >= 8) {
         size_t i = 0;
         for (; i + 8 <= n; i += 8) {
             uint64_t x = swar_load(s + i);
             plain_hint(x, &y, &sig);
-            m = swar_alnum(x) ^ SWAR_HIGH;
+            m = swar_not_alnum_low(x);
             if (m != 0)
                 break;
         }
@@ -411,13 +418,75 @@ size_t plain_span(const char *s, size_t n, plain_hints *h)
             uint64_t x = swar_load(s + n - 8);
             plain_hint(x, &y, &sig);
             /* lanes below 8 - (n - i) were bytes of the last full word */
-            m = (swar_alnum(x) ^ SWAR_HIGH) & (~0ull << (8 * (8 - (n - i))));
+            m = swar_not_alnum_low(x) & (~0ull << (8 * (8 - (n - i))));
             end = n - 8;
         }
     }
     h->y = y;
     h->sig = sig;
     return m != 0 ? end + (size_t)(__builtin_ctzll(m) >> 3) : n;
+}
+
+size_t plain_pair(const char *s, size_t n, char sep, size_t *eq_at, plain_hints *hn,
+                  plain_hints *hv)
+{
+    /* One pass, eight bytes at a time, over name, '=' and value (plain_span twice read the
+     * word of the '=' twice). The hints of a word (plain_hint) are masked to the lanes of their
+     * part. The last word is padded with 'b', a letter that no hint looks for. */
+    uint64_t y = 0, sig = 0;
+    size_t eq = 0; /* the name is not empty: no '=' at 0 */
+    for (size_t i = 0; i < n; i += 8) {
+        uint64_t x = i + 8 <= n ? swar_load(s + i) : short_word(s + i, n - i);
+        uint64_t hy = 0, hs = 0;
+        plain_hint(x, &hy, &hs);
+        uint64_t m = swar_not_alnum_low(x);
+        if (m == 0) {
+            y |= hy;
+            sig |= hs;
+            continue;
+        }
+        /* the stops handled are '=' and sep, below 0x80: each next stop is exact as well */
+        uint64_t from = ~0ull; /* the lanes of this word from the current part's start */
+        for (; m != 0; m &= m - 1) {
+            uint64_t bit = m & (0 - m); /* bit 7 of the lane that ends the part */
+            uint64_t low = ((bit >> 7) - 1) & from;
+            size_t pos = i + (size_t)(__builtin_ctzll(m) >> 3);
+            y |= hy & low;
+            sig |= hs & low;
+            if (eq == 0) {
+                if (pos == 0 || s[pos] != '=')
+                    return 0;
+                hn->y = y;
+                hn->sig = sig;
+                y = sig = 0;
+                eq = pos;
+            } else {
+                if (pos == eq + 1 || s[pos] != sep)
+                    return 0;
+                hv->y = y;
+                hv->sig = sig;
+                *eq_at = eq;
+                return pos;
+            }
+            from = ~((bit << 1) - 1);
+        }
+        y |= hy & from;
+        sig |= hs & from;
+    }
+    if (eq == 0 || n == eq + 1)
+        return 0;
+    hv->y = y;
+    hv->sig = sig;
+    *eq_at = eq;
+    return n;
+}
+
+/* Whether inspect_plain, given hints h, leaves a plain value (not in a file) to the whole
+ * pipeline: a "sys" or paranoia 2 for the SQL rules, or a command that counts alone. */
+static bool plain_needs_pipeline(const inspect *in, const char *s, size_t n, const plain_hints *h)
+{
+    return ((h->y & SWAR_HIGH) != 0 ? sqli_plain_applies(in, s, n) : waf_pl(in, 2)) ||
+           (rce_alone_first(s[0]) && rce_alone_cmd(s, n));
 }
 
 bool inspect_plain(inspect *in, const char *s, size_t n)
@@ -433,12 +502,22 @@ bool inspect_plain(inspect *in, const char *s, size_t n)
     else if (plain_span(s, n, &h) != n)
         return false;
     /* file contents get only detect_code (inspect_value) */
-    if (in->kind != LOC_FILE &&
-        ((h.y & SWAR_HIGH) != 0 ? sqli_plain_applies(in, s, n) : waf_pl(in, 2)))
-        return false;
-    if (in->kind != LOC_FILE && rce_alone_cmd(s, n))
+    if (in->kind != LOC_FILE && plain_needs_pipeline(in, s, n, &h))
         return false;
     if ((h.sig & SWAR_HIGH) != 0)
         detect_code_plain(in, s, n);
     return true;
+}
+
+bool plain_pair_quiet(const inspect *in, const char *name, size_t name_len, const plain_hints *hn,
+                      const char *val, size_t val_len, const plain_hints *hv)
+{
+    /* what inspect_value and inspect_plain would find for both, without their work: room in
+     * the inspection budget, no hint of a signature, nothing for the whole pipeline */
+    size_t budget =
+        in->cfg->max_inspect_bytes > in->inspected ? in->cfg->max_inspect_bytes - in->inspected : 0;
+    return !in->a->exhausted && val_len <= budget && name_len <= budget - val_len &&
+           ((hn->sig | hv->sig) & SWAR_HIGH) == 0 &&
+           !plain_needs_pipeline(in, name, name_len, hn) &&
+           !plain_needs_pipeline(in, val, val_len, hv);
 }

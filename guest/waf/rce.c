@@ -252,20 +252,53 @@ bool rce_applies(const nval *v)
     return rce_alone_cmd(v->low, v->low_len);
 }
 
+/* Whether s (n bytes) starts with the word w (lowercase letters) in either case, and the word
+ * ends there: no letter follows it. */
+static bool alone_word_is(const char *s, size_t n, const char *w)
+{
+    size_t k = 0;
+    for (; w[k] != '\0'; k++)
+        if (k >= n || (s[k] | 0x20) != w[k])
+            return false;
+    return k == n || !is_alpha(s[k]);
+}
+
 bool rce_alone_cmd(const char *s, size_t n)
 {
     size_t i = 0;
     while (i < n && s[i] == ' ')
         i++;
-    /* alone_cmds start with one of these letters and have 5 to 10 of them */
-    char c0 = i < n ? lc(s[i]) : '\0';
-    if (c0 != 'w' && c0 != 'i' && c0 != 't' && c0 != 's' && c0 != 'n' && c0 != 'u')
+    if (i >= n)
         return false;
-    size_t j = i;
-    /* the longest of alone_cmds has 10 letters: a longer first word is none of them */
-    while (j < n && is_alpha(s[j]) && j - i <= 10)
-        j++;
-    return j - i <= 10 && cmd_in(s + i, j - i, CMD_LIST(alone_cmds));
+    /* The first word must be one of alone_cmds exactly (ASCII case-insensitive): its first
+     * letter names the one or two candidates, so the word is compared with those alone instead
+     * of being measured and bisected (this runs on every plain value). rce_command_lists_sorted
+     * holds this table to the list. */
+    const char *c1 = NULL, *c2 = NULL;
+    switch (s[i] | 0x20) {
+    case 'i':
+        c1 = "ifconfig";
+        c2 = "ipconfig";
+        break;
+    case 'n':
+        c1 = "netstat";
+        break;
+    case 's':
+        c1 = "systeminfo";
+        break;
+    case 't':
+        c1 = "tasklist";
+        break;
+    case 'u':
+        c1 = "uname";
+        break;
+    case 'w':
+        c1 = "whoami";
+        break;
+    default:
+        return false;
+    }
+    return alone_word_is(s + i, n - i, c1) || (c2 != NULL && alone_word_is(s + i, n - i, c2));
 }
 
 /* Weak commands that do something useful with no argument at all ("; id", "| ls"). */
@@ -525,6 +558,20 @@ static bool sorted_list(const char *const *list, size_t count)
 
 bool rce_command_lists_sorted(void)
 {
-    return sorted_list(CMD_LIST(strong_cmds)) && sorted_list(CMD_LIST(weak_cmds)) &&
-           sorted_list(CMD_LIST(alone_cmds)) && sorted_list(CMD_LIST(bare_ok_cmds));
+    if (!sorted_list(CMD_LIST(strong_cmds)) || !sorted_list(CMD_LIST(weak_cmds)) ||
+        !sorted_list(CMD_LIST(alone_cmds)) || !sorted_list(CMD_LIST(bare_ok_cmds)))
+        return false;
+    /* rce_alone_cmd's table by first letter: a command's first word (its letters) counts alone
+       exactly when alone_cmds holds it */
+    for (const char *const *l = strong_cmds; *l != NULL; l++) {
+        size_t w = 0;
+        while (is_alpha((*l)[w]))
+            w++;
+        if (rce_alone_cmd(*l, strlen(*l)) != cmd_in(*l, w, CMD_LIST(alone_cmds)))
+            return false;
+    }
+    for (const char *const *l = alone_cmds; *l != NULL; l++)
+        if (!rce_alone_cmd(*l, strlen(*l)) || !rce_alone_first((*l)[0]))
+            return false;
+    return true;
 }

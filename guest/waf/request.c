@@ -77,18 +77,26 @@ unsigned walk_urlencoded(inspect *in, const char *s, size_t n, loc_kind kind, bo
          * classifies both (inspect_plain), instead of a search per separator, a look for
          * escapes per part and a pass per value */
         plain_hints hn, hv;
-        size_t e = i + plain_span(s + i, n - i, &hn);
-        if (e > i && e < n && s[e] == '=') {
-            size_t j = e + 1 + plain_span(s + e + 1, n - e - 1, &hv);
-            if (j > e + 1 && (j == n || s[j] == '&')) {
-                in->plain = &hn;
-                inspect_value(in, LOC_ARG_NAME, s + i, e - i, s + i, e - i);
-                in->plain = &hv;
-                inspect_value(in, kind, s + i, e - i, s + e + 1, j - e - 1);
-                in->plain = NULL;
+        size_t at, end = plain_pair(s + i, n - i, '&', &at, &hn, &hv);
+        if (end != 0) {
+            size_t e = i + at, j = i + end;
+            if (kind != LOC_FILE &&
+                plain_pair_quiet(in, s + i, e - i, &hn, s + e + 1, j - e - 1, &hv)) {
+                /* the state the two inspect_value calls below would leave */
+                in->kind = kind;
+                in->loc_name = s + i;
+                in->loc_name_len = e - i;
+                in->inspected += j - i - 1;
                 i = j + 1;
                 continue;
             }
+            in->plain = &hn;
+            inspect_value(in, LOC_ARG_NAME, s + i, e - i, s + i, e - i);
+            in->plain = &hv;
+            inspect_value(in, kind, s + i, e - i, s + e + 1, j - e - 1);
+            in->plain = NULL;
+            i = j + 1;
+            continue;
         }
         size_t j = i + find_byte(s + i, n - i, '&');
         size_t eq = i + find_byte(s + i, j - i, '=');
@@ -115,6 +123,19 @@ void walk_cookies(inspect *in, const char *s, size_t n)
     while (i < n && !in->over_limit) {
         while (i < n && (s[i] == ' ' || s[i] == ';'))
             i++;
+        /* name=value of letters and digits alone: one pass, as in walk_urlencoded (a cookie
+         * value is decoded without '+', and such a value is its own decoding) */
+        plain_hints hn, hv;
+        size_t at, end = plain_pair(s + i, n - i, ';', &at, &hn, &hv);
+        if (end != 0) {
+            in->plain = &hn;
+            inspect_value(in, LOC_ARG_NAME, s + i, at, s + i, at);
+            in->plain = &hv;
+            inspect_value(in, LOC_COOKIE, s + i, at, s + i + at + 1, end - at - 1);
+            in->plain = NULL;
+            i += end + 1;
+            continue;
+        }
         size_t j = i + find_byte(s + i, n - i, ';');
         size_t eq = i + find_byte(s + i, j - i, '=');
         if (j > i) {

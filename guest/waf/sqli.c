@@ -198,6 +198,41 @@ static const catalog_name catalog_names[] = {
     {NULL, 0},
 };
 
+/* What catalog_word knows of catalog_names without walking it (sqli_catalog_tables_match holds
+ * these to the list), "dual" aside: it is the last name, so it can only end a walk in which no
+ * other name matched, with "no". The shortest name by first letter (0: none starts with it),
+ * the lengths, the longest. */
+static const uint8_t catalog_min_len[26] = {
+    ['a' - 'a'] = 10, ['d' - 'a'] = 9,  ['i' - 'a'] = 18, ['m' - 'a'] = 8,  ['p' - 'a'] = 7,
+    ['s' - 'a'] = 10, ['u' - 'a'] = 11, ['v' - 'a'] = 9,  ['x' - 'a'] = 10,
+};
+#define CATALOG_LENS                                                                               \
+    (1u << 7 | 1u << 8 | 1u << 9 | 1u << 10 | 1u << 11 | 1u << 12 | 1u << 13 | 1u << 14 |          \
+     1u << 15 | 1u << 16 | 1u << 17 | 1u << 18 | 1u << 20)
+#define CATALOG_MAX_LEN 20
+
+bool sqli_catalog_tables_match(void)
+{
+    uint8_t min_len[26] = {0};
+    uint32_t lens = 0;
+    size_t max = 0, count = 0;
+    for (const catalog_name *c = catalog_names; c->name != NULL; c++, count++) {
+        if (c->name[0] < 'a' || c->name[0] > 'z' || c->len != strlen(c->name) || c->len >= 32)
+            return false;
+        max = c->len > max ? c->len : max;
+        if (strcmp(c->name, "dual") == 0) {
+            if (c[1].name != NULL)
+                return false; /* it must stay the last */
+            continue;
+        }
+        uint8_t *m = &min_len[c->name[0] - 'a'];
+        *m = *m == 0 || c->len < *m ? (uint8_t)c->len : *m;
+        lens |= 1u << c->len;
+    }
+    return count > 0 && memcmp(min_len, catalog_min_len, sizeof min_len) == 0 &&
+           lens == CATALOG_LENS && max == CATALOG_MAX_LEN;
+}
+
 static bool catalog_word(const sql_tok *t)
 {
     if (t->n < 4)
@@ -208,11 +243,19 @@ static bool catalog_word(const sql_tok *t)
         marked = t->s[i] == '_' || t->s[i] == '.' || t->s[i] == '$';
     if (!marked && !(lc(t->s[0]) == 's' && lc(t->s[1]) == 'y' && lc(t->s[2]) == 's'))
         return false;
-    /* bit l: the token has a '.' just before its last l bytes (a name of length l can end it) */
+    /* bit l: the token has a '.' just before its last l bytes (a name of length l can end it);
+       no name is longer than CATALOG_MAX_LEN, so no higher bit is ever looked at */
     uint32_t dots = 0;
-    for (size_t l = 1; l < 32 && l < t->n; l++)
+    for (size_t l = 1; l <= CATALOG_MAX_LEN && l < t->n; l++)
         dots |= (uint32_t)(t->s[t->n - l - 1] == '.') << l;
     char first = lc(t->s[0]);
+    /* most marked words ("e.g.", "no.", "index.html") can be none: no name that starts with
+       their first letter is as short as they are, and none is as long as what follows one of
+       their dots */
+    unsigned k = (unsigned)(unsigned char)first - 'a';
+    bool by_first = k < 26 && catalog_min_len[k] != 0 && t->n >= catalog_min_len[k];
+    if (!by_first && (dots & CATALOG_LENS) == 0)
+        return false;
     for (const catalog_name *c = catalog_names; c->name != NULL; c++) {
         bool same_first = first == c->name[0];
         size_t l = c->len;

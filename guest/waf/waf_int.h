@@ -167,6 +167,17 @@ void detect_code_plain(struct inspect *in, const char *s, size_t n);        /* c
 bool sqli_plain_applies(const struct inspect *in, const char *s, size_t n); /* sqli.c */
 /* Whether s, after leading spaces, starts with a command that counts alone ("whoami"); rce.c */
 bool rce_alone_cmd(const char *s, size_t n);
+/* Whether a value of letters and digits starting with c can start with a command that counts
+ * alone (c is the first letter of one of them): a test inlined where plain values are checked,
+ * before the call of rce_alone_cmd. rce_command_lists_sorted holds it to the list. */
+#define RCE_ALONE_FIRSTS                                                                           \
+    (1u << ('i' - 'a') | 1u << ('n' - 'a') | 1u << ('s' - 'a') | 1u << ('t' - 'a') |               \
+     1u << ('u' - 'a') | 1u << ('w' - 'a'))
+static inline bool rce_alone_first(char c)
+{
+    unsigned k = (unsigned)((unsigned char)c | 0x20u) - 'a';
+    return k < 26 && ((RCE_ALONE_FIRSTS >> k) & 1u) != 0;
+}
 /* What one pass over letters and digits notes for the rules above (normalize.c): bit 7 of some
  * byte of y when a 'y' or 'Y' may occur ("sys"), of sig when an 'A' or a '5' may (every
  * signature of detect_code_plain holds one). Never a false "no". */
@@ -175,10 +186,21 @@ typedef struct plain_hints {
 } plain_hints;
 /* Length of the run of ASCII letters and digits that starts s (n bytes), and hints over it. */
 size_t plain_span(const char *s, size_t n, plain_hints *h);
+/* For s (n bytes) starting with name=value, both non-empty runs of letters and digits, the value
+ * ending at sep ('&' in forms, ';' in cookies, an ASCII byte) or at n: the end of the value, the
+ * '=' in *eq_at and the hints of each part; 0 for anything else (*eq_at, *hn, *hv then
+ * unspecified). */
+size_t plain_pair(const char *s, size_t n, char sep, size_t *eq_at, plain_hints *hn,
+                  plain_hints *hv);
 /* Inspects a value of ASCII letters and digits without building its forms, when the rules
  * above say that only detect_code_plain can match it; false (nothing done) for any other value,
  * which takes the whole pipeline (normalize.c, called from inspect_value for in->kind). */
 bool inspect_plain(struct inspect *in, const char *s, size_t n);
+/* Whether inspect_value would do nothing but count the bytes of a plain name=value pair (with
+ * plain_pair's hints) of a query or form: then the walker only counts them (not for files). */
+bool plain_pair_quiet(const struct inspect *in, const char *name, size_t name_len,
+                      const plain_hints *hn, const char *val, size_t val_len,
+                      const plain_hints *hv);
 /* Bit (plus one) in nval.charmask of each byte the detectors key on; 0 for the others. Defined
  * here, not in one file, so that the compiler folds every nval_any over a literal set into one
  * mask test. */
@@ -288,7 +310,8 @@ void detect_sqli(inspect *in, const nval *v); /* sqli.c */
 void detect_xss(inspect *in, const nval *v);  /* xss.c */
 void detect_rce(inspect *in, const nval *v);  /* rce.c */
 bool rce_applies(const nval *v);              /* whether detect_rce can match at all */
-bool rce_command_lists_sorted(void); /* rce.c's command lists are in the order it searches */
+bool rce_command_lists_sorted(void);  /* rce.c's command lists are in the order it searches */
+bool sqli_catalog_tables_match(void); /* sqli.c's summary of its catalog names is right */
 void detect_lfi_rfi(inspect *in, const nval *v); /* lfi.c */
 void detect_code(inspect *in, const nval *v);    /* code.c: PHP, Java, SSTI, deserialization */
 void detect_query(inspect *in, const nval *v);   /* query.c: NoSQL, LDAP, CRLF */

@@ -393,6 +393,8 @@ static bool instruction(cc *c)
         uint32_t word;
         if (!moves) {
             uint32_t instr = cc_emit_cjump(c, true, false, 0, &word);
+            if (r->failed)
+                return false; /* nothing was emitted: word is not in the code */
             if (f->kind == CTL_LOOP)
                 c->code[word] = f->label_pc - instr;
             else
@@ -403,6 +405,8 @@ static bool instruction(cc *c)
              * fuel word stays 0: the branch's target charges for itself */
             uint32_t instr = cc_emit_cjump(c, false, false, 0, &word);
             cc_emit_branch(c, d);
+            if (r->failed)
+                return false;
             c->code[word] = cc_pos(c) - instr;
             cc_start_fuel_block(c);
         }

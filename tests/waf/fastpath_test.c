@@ -88,6 +88,38 @@ TEST(test_json_strings_without_escapes_point_into_the_text)
     CHECK_UINT_EQ(s->next->len, 0);
     CHECK_UINT_EQ(s->next->next->len, 1);
     CHECK(s->next->next->str[0] == 'x');
+    /* each byte that ends the eight-byte scan, at every offset: the string is what the bytes
+       before it and the byte itself make of it */
+    for (size_t at = 0; at < 20; at++) {
+        static const struct {
+            const char *b;
+            const char *want; /* NULL: an error */
+        } stops[] = {{"\"", ""},       {"\\n", "\n"}, {"\x1f", NULL}, {"\xc3\xa9", "\xc3\xa9"},
+                     {"\x7f", "\x7f"}, {"!", "!"},    {"#", "#"},     {"[", "["},
+                     {"]", "]"}};
+        for (size_t k = 0; k < sizeof stops / sizeof stops[0]; k++) {
+            char doc[128], want[32];
+            memset(want, 'q', at);
+            want[at] = '\0';
+            snprintf(doc, sizeof doc, "[\"%s%s%s\"]", want, stops[k].b,
+                     stops[k].b[0] == '"' ? "" : "tail");
+            if (stops[k].b[0] == '"') /* the string ends there: nothing may follow */
+                snprintf(doc, sizeof doc, "[\"%s\"]", want);
+            jnode *r = json_parse(&a, doc, strlen(doc), err, sizeof err);
+            if (stops[k].want == NULL) {
+                CHECK_MSG(r == NULL, "at=%zu k=%zu", at, k);
+                continue;
+            }
+            CHECK_MSG(r != NULL, "at=%zu k=%zu: %s", at, k, err);
+            if (r == NULL)
+                continue;
+            snprintf(want + at, sizeof want - at, "%s%s", stops[k].want,
+                     stops[k].b[0] == '"' ? "" : "tail");
+            CHECK_MSG(r->child->len == strlen(want) &&
+                          memcmp(r->child->str, want, r->child->len) == 0,
+                      "at=%zu k=%zu", at, k);
+        }
+    }
     /* a control byte or a quote found by the eight-byte scan ends the string at that byte */
     static const char bad[] = "[\"abcdefghij\x01klmnop\"]";
     CHECK(json_parse(&a, bad, sizeof bad - 1, err, sizeof err) == NULL);
@@ -156,9 +188,31 @@ TEST(test_find_any_reports_the_earliest_position_then_the_first_needle)
     free(nc);
 }
 
+TEST(test_sqli_catalog_summary_matches_the_catalog_names)
+{
+    CHECK(sqli_catalog_tables_match());
+    /* names found as the word, as its qualified start and after a dot; a word that no name
+       can be, by its first letter and length or by what follows its dots, is not */
+    CHECK_UINT_EQ(analyze_get("/p?q=1%20union%20select%201%20from%20sysobjects")->blocked, 1);
+    CHECK_UINT_EQ(analyze_get("/p?q=information_schema.tables")->blocked, 1);
+    CHECK_UINT_EQ(analyze_get("/p?q=x.pg_user")->blocked, 1);
+    CHECK_UINT_EQ(analyze_get("/p?q=db.master..sysdatabases")->blocked, 1);
+    CHECK_UINT_EQ(analyze_get("/p?q=index.html")->blocked, 0);
+    CHECK_UINT_EQ(analyze_get("/p?q=pg_use.x")->blocked, 0);
+    CHECK_UINT_EQ(analyze_get("/p?q=from.dual")->blocked, 0);
+}
+
 TEST(test_rce_command_lists_are_sorted_for_bisection)
 {
     CHECK(rce_command_lists_sorted());
+    /* the commands that count alone, found by their first letter, in any case, and only as a
+       whole word */
+    CHECK_UINT_EQ(analyze_get("/p?c=IPCONFIG")->blocked, 1);
+    CHECK_UINT_EQ(analyze_get("/p?c=ifconfig")->blocked, 1);
+    CHECK_UINT_EQ(analyze_get("/p?c=%20%20Uname%20-a")->blocked, 1);
+    CHECK_UINT_EQ(analyze_get("/p?c=ipconfigs")->blocked, 0);
+    CHECK_UINT_EQ(analyze_get("/p?c=unam")->blocked, 0);
+    CHECK_UINT_EQ(analyze_get("/p?c=whoam1")->blocked, 0);
     /* first, last and middle entries of the lists are found, in any case */
     CHECK_UINT_EQ(analyze_get("/p?c=x%3Barp%20-a")->blocked, 1);
     CHECK_UINT_EQ(analyze_get("/p?c=x%3BZSH")->blocked, 1);

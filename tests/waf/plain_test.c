@@ -52,6 +52,84 @@ TEST(test_plain_span_hints_are_never_a_false_no)
     CHECK((h.y & SWAR_HIGH) == 0 && (h.sig & SWAR_HIGH) == 0);
 }
 
+/* plain_pair by plain_span's byte-by-byte reference: name=value, both runs of letters and
+ * digits, the value ending at '&' or at the end; 0 otherwise. */
+static size_t pair_by_bytes(const char *s, size_t n, size_t *eq)
+{
+    size_t e = span_by_bytes(s, n);
+    if (e == 0 || e >= n || s[e] != '=')
+        return 0;
+    size_t j = e + 1 + span_by_bytes(s + e + 1, n - e - 1);
+    if (j == e + 1 || (j < n && s[j] != '&'))
+        return 0;
+    *eq = e;
+    return j;
+}
+
+static bool has_any(const char *s, size_t n, const char *set)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strchr(set, s[i]) != NULL)
+            return true;
+    return false;
+}
+
+TEST(test_plain_pair_splits_like_plain_span_at_every_offset)
+{
+    /* a name and a value of 0 to 20 bytes, any byte of the separators, markers and bytes at or
+       above 0x80 at every offset, and the hints of each part never a false "no" */
+    static const char fill[] = "bcY0xAz5qy";
+    static const char odd[] = "=&%+ .\x80\xff\x01-";
+    char buf[64];
+    unsigned checked = 0;
+    for (size_t nl = 0; nl <= 20; nl++)
+        for (size_t vl = 0; vl <= 20; vl++)
+            for (size_t at = 0; at <= nl + vl + 2; at++)
+                for (size_t o = 0; o < sizeof odd - 1; o += (at == nl + vl + 2 ? 1 : 3)) {
+                    size_t n = 0;
+                    for (size_t k = 0; k < nl; k++)
+                        buf[n++] = fill[(k * 7 + nl + vl) % 10];
+                    buf[n++] = '=';
+                    for (size_t k = 0; k < vl; k++)
+                        buf[n++] = fill[(k * 3 + nl) % 10];
+                    buf[n++] = '&';
+                    buf[n++] = 'r';
+                    if (at < n)
+                        buf[at] = odd[o];
+                    for (size_t len = n - 3; len <= n; len += 3) { /* without and with "&r" */
+                        size_t eq = 0, want_eq = 0;
+                        plain_hints hn, hv;
+                        size_t got = plain_pair(buf, len, '&', &eq, &hn, &hv);
+                        size_t want = pair_by_bytes(buf, len, &want_eq);
+                        CHECK_MSG(got == want, "nl=%zu vl=%zu at=%zu o=%zu len=%zu: %zu, not %zu",
+                                  nl, vl, at, o, len, got, want);
+                        checked++;
+                        if (got == 0 || got != want)
+                            continue;
+                        CHECK_MSG(eq == want_eq, "nl=%zu vl=%zu at=%zu: '=' at %zu", nl, vl, at,
+                                  eq);
+                        const char *v = buf + eq + 1;
+                        size_t vn = got - eq - 1;
+                        if (has_any(buf, eq, "yY"))
+                            CHECK_MSG((hn.y & SWAR_HIGH) != 0, "name y: nl=%zu at=%zu", nl, at);
+                        if (has_any(buf, eq, "A5"))
+                            CHECK_MSG((hn.sig & SWAR_HIGH) != 0, "name sig: nl=%zu at=%zu", nl, at);
+                        if (has_any(v, vn, "yY"))
+                            CHECK_MSG((hv.y & SWAR_HIGH) != 0, "value y: vl=%zu at=%zu", vl, at);
+                        if (has_any(v, vn, "A5"))
+                            CHECK_MSG((hv.sig & SWAR_HIGH) != 0, "value sig: vl=%zu at=%zu", vl,
+                                      at);
+                    }
+                }
+    CHECK(checked > 10000);
+    /* the hints of letters that are none of those stay clear */
+    plain_hints hn, hv;
+    size_t eq = 0;
+    CHECK_UINT_EQ(plain_pair("field012=bcdefghijkbcdefghijk&x", 31, '&', &eq, &hn, &hv), 29);
+    CHECK_UINT_EQ(eq, 8);
+    CHECK(((hn.y | hn.sig | hv.y | hv.sig) & SWAR_HIGH) == 0);
+}
+
 TEST(test_plain_values_reach_catalog_command_and_stream_rules)
 {
     const waf_result *r =
@@ -203,6 +281,29 @@ TEST(test_plain_form_pairs_split_like_the_general_walk)
     } want[] = {
         {932110, "ARGS:k"}, {942140, "ARGS"}, {944200, "ARGS:z"}, {942140, "ARGS_NAMES:sysobjects"},
         {932110, "ARGS:t"},
+    };
+    CHECK_INT_EQ(r->match_count, sizeof want / sizeof want[0]);
+    for (size_t i = 0; i < r->match_count && i < sizeof want / sizeof want[0]; i++) {
+        CHECK_INT_EQ(r->matches[i].rule_id, want[i].id);
+        CHECK_STR_EQ(r->matches[i].location, want[i].loc);
+    }
+}
+
+TEST(test_plain_cookie_pairs_split_like_the_general_walk)
+{
+    /* the same for cookies: ';' ends a pair, spaces before a name are skipped, a value is
+       decoded without '+' */
+    const waf_result *r = analyze_doc(
+        "{\"method\":\"GET\",\"uri\":\"/\",\"headers\":[[\"Host\",\"a\"],[\"Cookie\",\"k=whoami; "
+        "x=; =sysobjects;y=a=b; z=rO0ABq;; sysobjects; q=SYSTEMS; r=whoami5;t=WHOAMI;"
+        "u=v%3B\"]],\"body\":\"\",\"client_ip\":\"1\"}");
+    static const struct {
+        uint32_t id;
+        const char *loc;
+    } want[] = {
+        {932110, "REQUEST_COOKIES:k"}, {942140, "REQUEST_COOKIES"},
+        {944200, "REQUEST_COOKIES:z"}, {942140, "ARGS_NAMES:sysobjects"},
+        {932110, "REQUEST_COOKIES:t"},
     };
     CHECK_INT_EQ(r->match_count, sizeof want / sizeof want[0]);
     for (size_t i = 0; i < r->match_count && i < sizeof want / sizeof want[0]; i++) {
