@@ -144,7 +144,7 @@ TEST(test_json_node_blocks_keep_every_node_distinct)
     CHECK_UINT_EQ(root->count, 40);
     int i = 0;
     for (const jnode *n = root->child; n != NULL; n = n->next, i++) {
-        char want[8];
+        char want[16];
         snprintf(want, sizeof want, "%d", i);
         CHECK_INT_EQ(n->type, J_NUMBER);
         CHECK_UINT_EQ(n->len, strlen(want));
