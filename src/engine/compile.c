@@ -199,9 +199,33 @@ static void op_br_table(cc *c)
         cc_check_top(c, types, k);
     }
     if (!c->r.failed && !cc_dead(c)) {
-        uint32_t at = cc_pos(c);
-        cc_emit_op(c, OP_BR_TABLE);
-        cc_emit_src(c, idx.loc);
+        uint32_t at = cc_pos(c), l = c->last_op_pos;
+        /* an index that the instruction just before computed into a stack temporary, which only
+         * this reads: a byte load (an opcode fetch) or an add of a constant (a switch whose cases
+         * do not start at 0) becomes part of the BR_TABLE (ir.h), at its place */
+        bool load = c->last_op == OP_I32_LOAD8_U_K && c->len == l + 5 &&
+                    c->code[l] == (uint32_t)c->handlers[OP_I32_LOAD8_U_K];
+        bool add = c->last_op == OP_I32_ADD_K && c->len == l + 4;
+        bool tmp = idx.loc == cc_canon(c, c->height) && (load || add) && c->code[l + 1] == idx.loc;
+        if (tmp && load) {
+            uint32_t x = c->code[l + 2], k = c->code[l + 3], offset = c->code[l + 4];
+            cc_unemit_last(c);
+            at = l;
+            cc_emit_op(c, OP_BR_TABLE_LOAD8_U_K);
+            cc_emit_src(c, x);
+            cc_emit(c, k);
+            cc_emit(c, offset);
+        } else if (tmp) {
+            uint32_t x = c->code[l + 2], k = c->code[l + 3];
+            cc_unemit_last(c);
+            at = l;
+            cc_emit_op(c, OP_BR_TABLE_ADD_K);
+            cc_emit_src(c, x);
+            cc_emit(c, k);
+        } else {
+            cc_emit_op(c, OP_BR_TABLE);
+            cc_emit_src(c, idx.loc);
+        }
         cc_emit(c, n);
         uint32_t words = cc_pos(c);
         for (uint32_t i = 0; i <= n; i++)

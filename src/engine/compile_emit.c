@@ -602,6 +602,29 @@ uint32_t cc_emit_cjump(cc *c, bool when_true, bool do_settle, uint32_t keep, uin
         cc_emit(c, 0); /* fuel of the run that follows when the branch is not taken */
         return at;
     }
+    if (kimm && op <= OP_BR_GE_U_K && p_op == OP_I32_LOAD8_U_K && !c->r.failed &&
+        cc_pos(c) == p_pos + 5 && c->code[p_pos] == (uint32_t)c->handlers[OP_I32_LOAD8_U_K] &&
+        c->code[p_pos + 1] == a) {
+        /* the branch tests a byte loaded just before against a constant (a lexer's character
+         * test): one instruction that also keeps the byte (ir.h, LD8K_BR_*) */
+        uint32_t at = p_pos;
+        c->len = p_pos;
+        while (c->nfixups && c->fixups[c->nfixups - 1] >= p_pos)
+            c->nfixups--;
+        uint32_t d = c->code[p_pos + 1], x = c->code[p_pos + 2], k = c->code[p_pos + 3],
+                 offset = c->code[p_pos + 4];
+        cc_emit_op(c, op - OP_BR_EQ_K + OP_LD8K_BR_EQ_K);
+        cc_emit_src(c, d);
+        cc_emit_src(c, x);
+        cc_emit(c, k);
+        cc_emit(c, offset);
+        cc_emit(c, b); /* a constant, not a slot */
+        c->acc_slot = d;
+        *word = cc_pos(c);
+        cc_emit(c, 0);
+        cc_emit(c, 0); /* fuel of the run that follows when the branch is not taken */
+        return at;
+    }
     uint32_t at = cc_pos(c);
     if ((op == OP_BR_IF || op == OP_BR_UNLESS) && c->acc_slot != NO_POS && a == c->acc_slot)
         cc_emit_op(c, op == OP_BR_IF ? OP_BR_IF_A : OP_BR_UNLESS_A);

@@ -1,8 +1,8 @@
 /*
  * Fusions of the function compiler that look two or three instructions back (ir.h, the
  * instructions of exec_fused_more.inc): xors of rotates and shifts of one value (SHA-2's sigma
- * functions), an i32.add of a loaded word, and f64 stores of a multiply-add with the loads that
- * fed it (c[i] += x * b[j]). Each one replaces instructions that the compiler has just emitted,
+ * functions), an i32.add of a loaded word, an i64.mul of an xor (FNV-1a), and f64 stores of a
+ * multiply-add with the loads that fed it (c[i] += x * b[j]). Each one replaces instructions that the compiler has just emitted,
  * whose intermediate results are stack temporaries that nothing else reads, by one instruction
  * at the first one's place; no label can lie between them (a label begins with a FUEL
  * instruction, which breaks the sequence).
@@ -116,6 +116,36 @@ bool cc_fuse_add3(cc *c, uint32_t a, uint32_t b)
         x = other, other = s, x_acc = true;
     }
     cc_emit_op(c, x_acc ? OP_I32_ADD3_A : OP_I32_ADD3);
+    cc_emit_dst(c, cc_canon(c, c->height));
+    cc_emit_src(c, x);
+    cc_emit_src(c, y);
+    cc_emit_src(c, other);
+    c->acc_slot = cc_canon(c, c->height);
+    return true;
+}
+
+/* i64.mul of a and b where one of them is an i64.xor just computed into a stack temporary that
+ * nothing else reads: one I64_XOR_MUL at the xor's place, which reads the xor operand that was
+ * in the accumulator from there (it commutes, so that operand goes first). True when fused. */
+bool cc_fuse_xor_mul(cc *c, uint32_t a, uint32_t b)
+{
+    if (c->last_op != OP_I64_XOR || c->len != c->last_op_pos + 4)
+        return false;
+    uint32_t at = c->last_op_pos, t = c->code[at + 1], other;
+    if (t == b && b == cc_canon(c, c->height + 1))
+        other = a;
+    else if (t == a && a == cc_canon(c, c->height) && b != a)
+        other = b;
+    else
+        return false;
+    uint32_t x = c->code[at + 2], y = c->code[at + 3], h = c->code[at];
+    bool x_acc = h == (uint32_t)c->handlers[OP_I64_XOR_A];
+    if (h == (uint32_t)c->handlers[OP_I64_XOR_B]) {
+        uint32_t s = x;
+        x = y, y = s, x_acc = true;
+    }
+    cc_unemit_last(c);
+    cc_emit_op(c, x_acc ? OP_I64_XOR_MUL_A : OP_I64_XOR_MUL);
     cc_emit_dst(c, cc_canon(c, c->height));
     cc_emit_src(c, x);
     cc_emit_src(c, y);

@@ -106,6 +106,10 @@ void cc_binop(cc *c, int op, eng_valtype in, eng_valtype out)
         cc_push_canon(c, out);
         return;
     }
+    if (op == OP_I64_MUL && !cc_dead(c) && cc_fuse_xor_mul(c, a.loc, b.loc)) {
+        cc_push_canon(c, out);
+        return;
+    }
     if (op == OP_I32_XOR && !cc_dead(c) && cc_fuse_sigma(c, a.loc, b.loc)) {
         cc_push_canon(c, out);
         return;
@@ -183,6 +187,33 @@ uint32_t cc_read_memarg(cc *c, uint32_t natural_log2)
     return offset;
 }
 
+/* The I32_LOAD_K just emitted (at x + k + offset) as sop (I32_LOAD_SK or I32_LOAD8_U_SK) when
+ * the instruction before it computed x as a constant left shift (a table entry at a scaled
+ * index): one instruction at the shift's place that still writes the shifted value, which may
+ * be a local that stays live. */
+static void fuse_shifted_base(cc *c, int sop, uint32_t x, uint32_t k, uint32_t offset)
+{
+    uint32_t sp = c->prev_op_pos, d = c->code[c->last_op_pos + 1];
+    if (c->prev_op != OP_I32_SHL_K || sp + 4 != c->last_op_pos || c->code[sp + 1] != x ||
+        c->len != c->last_op_pos + 5)
+        return;
+    bool x_acc = c->code[sp] == (uint32_t)c->handlers[OP_I32_SHL_K_A];
+    uint32_t sx = c->code[sp + 2], s = c->code[sp + 3];
+    c->len = sp;
+    while (c->nfixups && c->fixups[c->nfixups - 1] >= sp)
+        c->nfixups--;
+    cc_emit_op(c, x_acc ? sop + 1 : sop);
+    cc_emit_dst(c, d);
+    cc_emit_src(c, x);
+    cc_emit_src(c, sx);
+    cc_emit(c, s);
+    cc_emit(c, k);
+    cc_emit(c, offset);
+    c->acc_before = x_acc ? sx : NO_POS;
+    c->acc_slot = d;
+    c->prev_op = c->prev2_op = -1;
+}
+
 void cc_load(cc *c, int op, eng_valtype t, uint32_t natural)
 {
     uint32_t offset = cc_read_memarg(c, natural);
@@ -197,6 +228,24 @@ void cc_load(cc *c, int op, eng_valtype t, uint32_t natural)
         cc_emit_dst(c, cc_canon(c, c->height));
         cc_emit_src(c, x);
         cc_emit(c, k);
+        cc_emit(c, offset);
+        c->acc_slot = cc_canon(c, c->height);
+        cc_restore_history(c, hist);
+        if (op == OP_I32_LOAD || op == OP_I32_LOAD8_U)
+            fuse_shifted_base(c, op == OP_I32_LOAD ? OP_I32_LOAD_SK : OP_I32_LOAD8_U_SK, x, k,
+                              offset);
+    } else if (!cc_dead(c) && (op == OP_I32_LOAD || op == OP_I64_LOAD) &&
+               c->last_op == OP_I32_ADD_SHL_K && c->len == c->last_op_pos + 5 &&
+               c->code[c->last_op_pos + 1] == a.loc && a.loc == cc_canon(c, c->height)) {
+        /* the address was just computed as a + (x << s) and nothing else uses it: one
+         * instruction (an array element at an index) */
+        uint32_t at = c->last_op_pos, b = c->code[at + 2], x = c->code[at + 3], s = c->code[at + 4];
+        cc_unemit_last(c);
+        cc_emit_op(c, op == OP_I32_LOAD ? OP_I32_LOAD_AS : OP_I64_LOAD_AS);
+        cc_emit_dst(c, cc_canon(c, c->height));
+        cc_emit_src(c, b);
+        cc_emit_src(c, x);
+        cc_emit(c, s);
         cc_emit(c, offset);
         c->acc_slot = cc_canon(c, c->height);
         cc_restore_history(c, hist);

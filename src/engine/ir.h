@@ -33,6 +33,18 @@
  *   I32_SIGMA d x k1 k2 k3 m: d = rotl(x, k1) ^ rotl(x, k2) ^ (rotl(x, k3) & m), the xor of two
  *            or three constant rotates or shifts of one value (SHA-2's sigma functions; a shift
  *            is a rotate with a mask, m = 0 drops the third term; _A: x is the accumulator)
+ *   LD8K_BR_<cmp>_K d x k offset k2 rel n: d = i32.load8_u((uint32)(x + k) + offset), kept (and
+ *            in the accumulator), then BR_<cmp>_K on d against k2: a lexer's byte test
+ *   BR_TABLE_LOAD8_U_K x k offset n rel*(n+1): BR_TABLE on i32.load8_u((uint32)(x + k) + offset)
+ *            (an opcode fetch); BR_TABLE_ADD_K x k n rel*(n+1): BR_TABLE on x + k (a switch whose
+ *            cases start at k); the index is a stack temporary that only the BR_TABLE reads
+ *   I32_LOAD_SK d w x s k offset (and I32_LOAD8_U_SK): w = x << s, kept, then d = the load at
+ *            (uint32)(w + k) + offset: an I32_LOAD_K whose base was just shifted (a table entry
+ *            at an index; _A: x is the accumulator)
+ *   I32_LOAD_AS d a x s offset (and I64_LOAD_AS): d = the load at (uint32)(a + (x << s)) + offset,
+ *            an I32_ADD_SHL_K whose result only feeds the load that follows (r[i] of an array)
+ *   I64_XOR_MUL d x y z: d = (x ^ y) * z, an i64.xor whose result only feeds the i64.mul that
+ *            follows (the FNV-1a step; _A: x is the accumulator)
  * Other instructions put their immediates first: GLOBAL_GET g d, GLOBAL_SET g a, TABLE_GET t d i,
  * MEMORY_INIT seg d s n, REF_FUNC f d, ...
  * A conditional branch's last word n is the fuel of the run that follows when it is not taken
@@ -64,7 +76,11 @@
 #define IR_MORE_FUSED_OPS(X)                                                                       \
     X(I32_SIGMA) X(I32_SIGMA_A) X(F64_MULADD_ST) X(F64_MULADD_ST_Y) X(F64_MULADD_ST_LK)            \
     X(F64_MULADD_ST_LXW) X(F64_MULADD_RMW_LK) X(F64_MULADD_RMW_LXW) X(I32_ADD_LOAD_K)              \
-    X(I32_ADD_LOAD_K_A) X(I32_ADD3) X(I32_ADD3_A)
+    X(I32_ADD_LOAD_K_A) X(I32_ADD3) X(I32_ADD3_A) X(BR_TABLE_LOAD8_U_K) X(BR_TABLE_ADD_K)          \
+    X(LD8K_BR_EQ_K) X(LD8K_BR_NE_K) X(LD8K_BR_LT_S_K) X(LD8K_BR_LT_U_K) X(LD8K_BR_GT_S_K)          \
+    X(LD8K_BR_GT_U_K) X(LD8K_BR_LE_S_K) X(LD8K_BR_LE_U_K) X(LD8K_BR_GE_S_K) X(LD8K_BR_GE_U_K)     \
+    X(I32_LOAD_SK) X(I32_LOAD_SK_A) X(I32_LOAD8_U_SK) X(I32_LOAD8_U_SK_A) X(I32_LOAD_AS)            \
+    X(I64_LOAD_AS) X(I64_XOR_MUL) X(I64_XOR_MUL_A)
 
 /* Instructions without variants. */
 #define IR_PLAIN_OPS(X)                                                                            \

@@ -467,3 +467,196 @@ TEST(test_i32_sum_of_three_matches_the_operators)
     CHECK_UINT_EQ(eng_instance_fuel_used(in), 6u);
     fx_close(&f);
 }
+
+static void put_u8(eng_instance *inst, uint32_t at, uint8_t v)
+{
+    uint8_t *p = eng_instance_memory(inst, at, 1);
+    CHECK(p != NULL);
+    if (p)
+        *p = v;
+}
+
+static void check_trap(eng_instance *inst, const char *name, const eng_slot *args, uint32_t n,
+                       eng_trap trap)
+{
+    eng_slot r = 0;
+    eng_error err = {0};
+    CHECK_INT_EQ(fx_call(inst, name, args, n, &r, 1, &err), ENG_ERR_TRAP);
+    CHECK_INT_EQ(err.trap, trap);
+}
+
+/* A byte loaded from x + k and compared with a constant by the branch that follows is one
+ * instruction (LD8K_BR_*): every compare, signed ones against negative constants, bytes on both
+ * sides of each constant, the byte kept in a local and read on both paths, the negated compare of
+ * an if, the address wrapping around 2^32, a load past the memory, and fuel to the unit (the
+ * values the unfused operators charged: 13 on either path, 9 up to a trapping load). */
+TEST(test_byte_compare_and_branch_matches_the_operators)
+{
+    fx f = fx_open("engine_fused", NULL, NULL);
+    eng_instance *in = f.instance;
+    static const uint8_t bytes[] = {0,  1,  9,   10,  33,  34,  35,  47,  48, 57,
+                                    58, 99, 100, 101, 127, 128, 200, 201, 255};
+    for (size_t i = 0; i < sizeof bytes; i++) {
+        uint32_t v = bytes[i];
+        int32_t s = (int32_t)v;
+        bool taken[10] = {v == 34, v != 34, s<-1, v<48, s> 100, v> 200, s <= 0, v <= 57,
+                          s >= -5, v >= 128};
+        static const char *const names[10] = {"byte_eq",   "byte_ne",   "byte_lt_s", "byte_lt_u",
+                                              "byte_gt_s", "byte_gt_u", "byte_le_s", "byte_le_u",
+                                              "byte_ge_s", "byte_ge_u"};
+        put_u8(in, 17, (uint8_t)v);
+        put_u8(in, 16, 0xff); /* a neighbour that a wrong offset would read */
+        eng_slot p = 0;
+        for (int c = 0; c < 10; c++)
+            CHECK_UINT_EQ(fx_call_i32(in, names[c], &p, 1), v + (taken[c] ? 2000u : 1000u));
+        CHECK_UINT_EQ(fx_call_i32(in, "byte_if_lt_u", &(eng_slot){1}, 1), v < 10 ? 1u : 2u);
+    }
+    /* p + 16 wraps to 0: the byte at 0 + 1 */
+    put_u8(in, 1, 34);
+    eng_slot p = 0xfffffff0u;
+    CHECK_UINT_EQ(fx_call_i32(in, "byte_eq", &p, 1), 2034u);
+    p = 65536 - 18; /* the last byte of the memory */
+    put_u8(in, 65535, 7);
+    CHECK_UINT_EQ(fx_call_i32(in, "byte_lt_u", &p, 1), 2007u);
+    eng_instance_set_fuel(in, 1000000);
+    CHECK_UINT_EQ(fx_call_i32(in, "byte_lt_u", &p, 1), 2007u);
+    CHECK_UINT_EQ(eng_instance_fuel_used(in), 13u);
+    CHECK_UINT_EQ(fx_call_i32(in, "byte_eq", &p, 1), 1007u);
+    CHECK_UINT_EQ(eng_instance_fuel_used(in), 13u);
+    /* the run after a not-taken branch is charged by the branch: 12 units stop there */
+    eng_instance_set_fuel(in, 12);
+    check_trap(in, "byte_eq", &p, 1, ENG_TRAP_OUT_OF_FUEL);
+    eng_instance_set_fuel(in, 13);
+    CHECK_UINT_EQ(fx_call_i32(in, "byte_eq", &p, 1), 1007u);
+    eng_instance_set_fuel(in, 1000000);
+    p = 65536 - 17;
+    check_trap(in, "byte_eq", &p, 1, ENG_TRAP_MEMORY_OOB);
+    CHECK_UINT_EQ(eng_instance_fuel_used(in), 9u);
+    check_trap(in, "byte_if_lt_u", &(eng_slot){65536 - 16}, 1, ENG_TRAP_MEMORY_OOB);
+    fx_close(&f);
+}
+
+/* br_table on a loaded byte (BR_TABLE_LOAD8_U_K) and on x + k (BR_TABLE_ADD_K): every case, the
+ * default for indexes past the table (k makes small x wrap to large indexes), the value that the
+ * table carries to its target, a load past the memory, and fuel (as the unfused operators). */
+TEST(test_br_table_on_a_loaded_byte_or_a_sum_matches_the_operators)
+{
+    fx f = fx_open("engine_fused", NULL, NULL);
+    eng_instance *in = f.instance;
+    static const uint8_t idx[] = {0, 1, 2, 3, 4, 255};
+    static const uint32_t want[] = {7010, 7011, 7012, 5099, 5099, 5099};
+    eng_slot p = 100;
+    for (size_t i = 0; i < sizeof idx; i++) {
+        put_u8(in, 118, idx[i]);
+        put_u8(in, 117, 1); /* neighbours */
+        put_u8(in, 119, 2);
+        CHECK_UINT_EQ(fx_call_i32(in, "switch_byte", &p, 1), want[i]);
+    }
+    static const uint32_t x[] = {9, 10, 11, 12, 13, 8, 0, 0xffffffffu, 0x80000008u};
+    static const uint32_t sw[] = {10, 11, 12, 99, 99, 99, 99, 99, 99};
+    for (size_t i = 0; i < sizeof x / sizeof x[0]; i++)
+        CHECK_UINT_EQ(fx_call_i32(in, "switch_add", &(eng_slot){x[i]}, 1), sw[i]);
+    eng_instance_set_fuel(in, 1000000);
+    put_u8(in, 118, 0);
+    CHECK_UINT_EQ(fx_call_i32(in, "switch_byte", &p, 1), 7010u);
+    CHECK_UINT_EQ(eng_instance_fuel_used(in), 14u);
+    put_u8(in, 118, 9);
+    CHECK_UINT_EQ(fx_call_i32(in, "switch_byte", &p, 1), 5099u);
+    CHECK_UINT_EQ(eng_instance_fuel_used(in), 15u);
+    eng_instance_set_fuel(in, 14);
+    check_trap(in, "switch_byte", &p, 1, ENG_TRAP_OUT_OF_FUEL);
+    eng_instance_set_fuel(in, 1000000);
+    CHECK_UINT_EQ(fx_call_i32(in, "switch_add", &(eng_slot){10}, 1), 11u);
+    CHECK_UINT_EQ(eng_instance_fuel_used(in), 10u);
+    p = 65536 - 18; /* byte 65536 */
+    check_trap(in, "switch_byte", &p, 1, ENG_TRAP_MEMORY_OOB);
+    CHECK_UINT_EQ(eng_instance_fuel_used(in), 11u);
+    fx_close(&f);
+}
+
+/* Loads at a shifted index: (x << s) + k with the shifted value kept in a local or not, the shift
+ * read from the accumulator, shift counts taken modulo 32 (34 is 2), sums that wrap around 2^32
+ * (I32_LOAD_SK, I32_LOAD8_U_SK), a + (x << s) (I32_LOAD_AS, I64_LOAD_AS), and loads past the
+ * memory, which trap. */
+TEST(test_loads_at_a_shifted_index_match_the_operators)
+{
+    fx f = fx_open("engine_fused", NULL, NULL);
+    eng_instance *in = f.instance;
+    for (uint32_t i = 0; i < 64; i++)
+        put_u32(in, 4 * i, 0x01010101u * i + 0x00ff0000u);
+    put_u32(in, 65532, 0xabcdef01u);
+    eng_slot r = 0;
+    /* x = 5: kept 40, byte at 40 + 16 + 1 = 57 (word 14, byte 1) */
+    call(in, "load8_shifted_kept", &(eng_slot){5}, 1, &r, 1);
+    CHECK_UINT_EQ(r, (40ull << 32) | 14u);
+    /* 8189 << 3 = 65512, + 17 = 65529: byte 1 of 0xabcdef01 at 65532 is at 65533 */
+    call(in, "load8_shifted_kept", &(eng_slot){8189}, 1, &r, 1);
+    CHECK_UINT_EQ(r, (65512ull << 32) | 0u);
+    check_trap(in, "load8_shifted_kept", &(eng_slot){8190}, 1, ENG_TRAP_MEMORY_OOB);
+    /* (x << 2) + 8 + 4: word x + 3 */
+    CHECK_UINT_EQ(fx_call_i32(in, "load_shifted", &(eng_slot){7}, 1),
+                  0x01010101u * 10 + 0x00ff0000u);
+    /* 0x40000000 << 2 wraps to 0: word 3 */
+    CHECK_UINT_EQ(fx_call_i32(in, "load_shifted", &(eng_slot){0x40000001u}, 1),
+                  0x01010101u * 4 + 0x00ff0000u);
+    CHECK_UINT_EQ(fx_call_i32(in, "load_shifted", &(eng_slot){16380}, 1), 0xabcdef01u);
+    check_trap(in, "load_shifted", &(eng_slot){16381}, 1, ENG_TRAP_MEMORY_OOB);
+    /* ((x + 1) << 34) + 8 = ((x + 1) << 2) + 8 */
+    CHECK_UINT_EQ(fx_call_i32(in, "load_shifted_acc", &(eng_slot){4}, 1),
+                  0x01010101u * 7 + 0x00ff0000u);
+    CHECK_UINT_EQ(fx_call_i32(in, "load_shifted_acc", &(eng_slot){0xffffffffu}, 1),
+                  0x01010101u * 2 + 0x00ff0000u);
+    CHECK_UINT_EQ(fx_call_i32(in, "load_shifted_acc", &(eng_slot){16380}, 1), 0xabcdef01u);
+    check_trap(in, "load_shifted_acc", &(eng_slot){16381}, 1, ENG_TRAP_MEMORY_OOB);
+    /* a + (x << 2) + 4; a + (x << 3) */
+    eng_slot a[2] = {8, 5};
+    CHECK_UINT_EQ(fx_call_i32(in, "load_elem32", a, 2), 0x01010101u * 8 + 0x00ff0000u);
+    call(in, "load_elem64", a, 2, &r, 1);
+    CHECK_UINT_EQ(r, ((uint64_t)(0x01010101u * 13 + 0x00ff0000u) << 32) |
+                         (0x01010101u * 12 + 0x00ff0000u));
+    a[0] = 0xfffffff8u, a[1] = 3; /* wraps to 4 */
+    CHECK_UINT_EQ(fx_call_i32(in, "load_elem32", a, 2), 0x01010101u * 2 + 0x00ff0000u);
+    a[0] = 0, a[1] = 0x40000000u + 8; /* x << 3 wraps to 64 */
+    call(in, "load_elem64", a, 2, &r, 1);
+    CHECK_UINT_EQ(r, ((uint64_t)(0x01010101u * 17 + 0x00ff0000u) << 32) |
+                         (0x01010101u * 16 + 0x00ff0000u));
+    a[0] = 65528, a[1] = 1;
+    check_trap(in, "load_elem64", a, 2, ENG_TRAP_MEMORY_OOB);
+    a[0] = 65524, a[1] = 1;
+    CHECK_UINT_EQ(fx_call_i32(in, "load_elem32", a, 2), 0xabcdef01u);
+    a[0] = 65528;
+    check_trap(in, "load_elem32", a, 2, ENG_TRAP_MEMORY_OOB);
+    /* fuel: as the operators (local.get, i32.const, i32.shl, i32.const, i32.add, i32.load, end) */
+    eng_instance_set_fuel(in, 1000000);
+    CHECK_UINT_EQ(fx_call_i32(in, "load_shifted", &(eng_slot){7}, 1),
+                  0x01010101u * 10 + 0x00ff0000u);
+    CHECK_UINT_EQ(eng_instance_fuel_used(in), 7u);
+    fx_close(&f);
+}
+
+/* (x ^ y) * z is one instruction (I64_XOR_MUL, _A): products wrap modulo 2^64, the xor's
+ * operand from the accumulator on either side. */
+TEST(test_i64_xor_then_multiply_matches_the_operators)
+{
+    fx f = fx_open("engine_fused", NULL, NULL);
+    eng_instance *in = f.instance;
+    const uint64_t v[][3] = {{0x1234, 0xff00, 16777619u},
+                             {0x811c9dc5u, 0x1ff, 0x100000001b3ull},
+                             {UINT64_MAX, 7, UINT64_MAX},
+                             {0x8000000000000000ull, 0, 3}};
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        uint64_t x = v[i][0], y = v[i][1], z = v[i][2];
+        eng_slot a[3] = {x, y, z}, r = 0;
+        call(in, "xor_mul", a, 3, &r, 1);
+        CHECK_UINT_EQ(r, (x ^ y) * z);
+        call(in, "xor_mul_acc", a, 3, &r, 1);
+        CHECK_UINT_EQ(r, z * (x ^ (y & 255)));
+        call(in, "xor_mul_b", a, 3, &r, 1);
+        CHECK_UINT_EQ(r, ((x + 1) ^ y) * 1099511628211ull);
+    }
+    eng_instance_set_fuel(in, 1000000);
+    eng_slot a[3] = {1, 2, 3}, r = 0;
+    call(in, "xor_mul", a, 3, &r, 1);
+    CHECK_UINT_EQ(eng_instance_fuel_used(in), 6u);
+    fx_close(&f);
+}

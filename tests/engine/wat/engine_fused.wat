@@ -230,4 +230,122 @@
       (local.set 2 (i32.const 3))
       (local.set 1 (i32.add (local.get 1) (i32.const 1)))
       (br_if $l (local.tee 0 (i32.add (local.get 0) (i32.const -1)))))
-    (i32.add (local.get 1) (i32.mul (local.get 2) (i32.const 1000)))))
+    (i32.add (local.get 1) (i32.mul (local.get 2) (i32.const 1000))))
+  ;; a byte loaded from p + 16 + 1 and compared with a constant by the branch that follows
+  ;; (LD8K_BR_*, a lexer's character test): the byte, kept in a local, is read on both paths;
+  ;; taken: byte + 2000, not taken: byte + 1000
+  (func (export "byte_eq") (param i32) (result i32) (local i32)
+    (block $t
+      (br_if $t (i32.eq (local.tee 1 (i32.load8_u offset=1 (i32.add (local.get 0) (i32.const 16))))
+                        (i32.const 34)))
+      (return (i32.add (local.get 1) (i32.const 1000))))
+    (i32.add (local.get 1) (i32.const 2000)))
+  (func (export "byte_ne") (param i32) (result i32) (local i32)
+    (block $t
+      (br_if $t (i32.ne (local.tee 1 (i32.load8_u offset=1 (i32.add (local.get 0) (i32.const 16))))
+                        (i32.const 34)))
+      (return (i32.add (local.get 1) (i32.const 1000))))
+    (i32.add (local.get 1) (i32.const 2000)))
+  (func (export "byte_lt_s") (param i32) (result i32) (local i32)
+    (block $t
+      (br_if $t (i32.lt_s (local.tee 1 (i32.load8_u offset=1 (i32.add (local.get 0) (i32.const 16))))
+                        (i32.const -1)))
+      (return (i32.add (local.get 1) (i32.const 1000))))
+    (i32.add (local.get 1) (i32.const 2000)))
+  (func (export "byte_lt_u") (param i32) (result i32) (local i32)
+    (block $t
+      (br_if $t (i32.lt_u (local.tee 1 (i32.load8_u offset=1 (i32.add (local.get 0) (i32.const 16))))
+                        (i32.const 48)))
+      (return (i32.add (local.get 1) (i32.const 1000))))
+    (i32.add (local.get 1) (i32.const 2000)))
+  (func (export "byte_gt_s") (param i32) (result i32) (local i32)
+    (block $t
+      (br_if $t (i32.gt_s (local.tee 1 (i32.load8_u offset=1 (i32.add (local.get 0) (i32.const 16))))
+                        (i32.const 100)))
+      (return (i32.add (local.get 1) (i32.const 1000))))
+    (i32.add (local.get 1) (i32.const 2000)))
+  (func (export "byte_gt_u") (param i32) (result i32) (local i32)
+    (block $t
+      (br_if $t (i32.gt_u (local.tee 1 (i32.load8_u offset=1 (i32.add (local.get 0) (i32.const 16))))
+                        (i32.const 200)))
+      (return (i32.add (local.get 1) (i32.const 1000))))
+    (i32.add (local.get 1) (i32.const 2000)))
+  (func (export "byte_le_s") (param i32) (result i32) (local i32)
+    (block $t
+      (br_if $t (i32.le_s (local.tee 1 (i32.load8_u offset=1 (i32.add (local.get 0) (i32.const 16))))
+                        (i32.const 0)))
+      (return (i32.add (local.get 1) (i32.const 1000))))
+    (i32.add (local.get 1) (i32.const 2000)))
+  (func (export "byte_le_u") (param i32) (result i32) (local i32)
+    (block $t
+      (br_if $t (i32.le_u (local.tee 1 (i32.load8_u offset=1 (i32.add (local.get 0) (i32.const 16))))
+                        (i32.const 57)))
+      (return (i32.add (local.get 1) (i32.const 1000))))
+    (i32.add (local.get 1) (i32.const 2000)))
+  (func (export "byte_ge_s") (param i32) (result i32) (local i32)
+    (block $t
+      (br_if $t (i32.ge_s (local.tee 1 (i32.load8_u offset=1 (i32.add (local.get 0) (i32.const 16))))
+                        (i32.const -5)))
+      (return (i32.add (local.get 1) (i32.const 1000))))
+    (i32.add (local.get 1) (i32.const 2000)))
+  (func (export "byte_ge_u") (param i32) (result i32) (local i32)
+    (block $t
+      (br_if $t (i32.ge_u (local.tee 1 (i32.load8_u offset=1 (i32.add (local.get 0) (i32.const 16))))
+                        (i32.const 128)))
+      (return (i32.add (local.get 1) (i32.const 1000))))
+    (i32.add (local.get 1) (i32.const 2000)))
+;; the same test in an if (the branch skips the then arm: the negated compare), and a byte
+  ;; that is only tested (a stack temporary)
+  (func (export "byte_if_lt_u") (param i32) (result i32)
+    (if (result i32) (i32.lt_u (i32.load8_u (i32.add (local.get 0) (i32.const 16))) (i32.const 10))
+      (then (i32.const 1)) (else (i32.const 2))))
+  ;; br_table on a loaded byte (BR_TABLE_LOAD8_U_K, an opcode fetch) and on x + k
+  ;; (BR_TABLE_ADD_K): case i returns 10 + i, the default 99; a value stays below the index
+  (func (export "switch_byte") (param i32) (result i32)
+    (i32.add (i32.const 5000)
+      (block $d (result i32)
+        (block $c2 (result i32)
+          (block $c1 (result i32)
+            (block $c0 (result i32)
+              (i32.const 7000)
+              (br_table $c0 $c1 $c2 $d
+                (i32.load8_u offset=2 (i32.add (local.get 0) (i32.const 16)))))
+            (return (i32.add (i32.const 10))))
+          (return (i32.add (i32.const 11))))
+        (return (i32.add (i32.const 12))))
+      (drop) (i32.const 99)))
+  (func (export "switch_add") (param i32) (result i32)
+    (block $d
+      (block $c2
+        (block $c1
+          (block $c0
+            (br_table $c0 $c1 $c2 $d (i32.add (local.get 0) (i32.const -9))))
+          (return (i32.const 10)))
+        (return (i32.const 11)))
+      (return (i32.const 12)))
+    (i32.const 99))
+  ;; a byte or word at (x << s) + k (I32_LOAD8_U_SK, I32_LOAD_SK), the shifted value kept in a
+  ;; local (returned in the high half) or a stack temporary, the shift in the accumulator or not
+  (func (export "load8_shifted_kept") (param i32) (result i64)
+    (local i32 i32)
+    (local.set 2 (i32.load8_u offset=1 (i32.add (local.tee 1 (i32.shl (local.get 0) (i32.const 3)))
+                                                (i32.const 16))))
+    (i64.or (i64.shl (i64.extend_i32_u (local.get 1)) (i64.const 32))
+            (i64.extend_i32_u (local.get 2))))
+  (func (export "load_shifted") (param i32) (result i32)
+    (i32.load offset=4 (i32.add (i32.shl (local.get 0) (i32.const 2)) (i32.const 8))))
+  (func (export "load_shifted_acc") (param i32) (result i32)
+    (i32.load (i32.add (i32.shl (i32.add (local.get 0) (i32.const 1)) (i32.const 34))
+                       (i32.const 8))))
+  ;; an element at a + (x << s) (I32_LOAD_AS, I64_LOAD_AS)
+  (func (export "load_elem32") (param i32 i32) (result i32)
+    (i32.load offset=4 (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 2)))))
+  (func (export "load_elem64") (param i32 i32) (result i64)
+    (i64.load (i32.add (i32.shl (local.get 1) (i32.const 3)) (local.get 0))))
+  ;; (h ^ v) * p (I64_XOR_MUL), with the xor's operands in either order and from the accumulator
+  (func (export "xor_mul") (param i64 i64 i64) (result i64)
+    (i64.mul (i64.xor (local.get 0) (local.get 1)) (local.get 2)))
+  (func (export "xor_mul_acc") (param i64 i64 i64) (result i64)
+    (i64.mul (local.get 2) (i64.xor (local.get 0) (i64.and (local.get 1) (i64.const 255)))))
+  (func (export "xor_mul_b") (param i64 i64 i64) (result i64)
+    (i64.mul (i64.xor (i64.add (local.get 0) (i64.const 1)) (local.get 1)) (i64.const 1099511628211))))
