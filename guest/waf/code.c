@@ -376,29 +376,41 @@ serialized:;
     /* serialized streams: AC ED 00 05 raw, as hex, or base64 "rO0AB"; .NET, Python, Node, YAML */
     const char *d = v->dec;
     size_t dn = v->dec_len;
-    /* one pass for every case-sensitive signature: Java streams first, then other runtimes' */
+    /* one pass for every case-sensitive signature of three bytes or more: Java streams first
+     * (944200), then other runtimes' (944210). The raw stream header AC ED 00 05 is looked for
+     * apart: a needle of two bytes would send find_any over every byte the slow way. The
+     * earlier of the two is reported, as one search over both lists would find it (no needle
+     * of the list starts with AC). */
     static const char *const streams[] = {
-        "\xac\xed",           "rO0AB",        "H4sIAAAAAAAA", "aced0005",
-        "ACED0005",           "AAEAAAD/////", "cos\nsystem",  "cposix\nsystem",
-        "c__builtin__\neval", "gASV",         "ccopy_reg\n",  NULL,
+        "rO0AB",       "H4sIAAAAAAAA",   "aced0005",           "ACED0005", "AAEAAAD/////",
+        "cos\nsystem", "cposix\nsystem", "c__builtin__\neval", "gASV",     "ccopy_reg\n",
+        NULL,
     };
     if (v->plain) {
         detect_code_plain(in, d, dn);
         return;
     }
     /* serialized blobs have no spaces (base64, hex) or carry their own control bytes */
-    bool blob = !nval_any(v, " ") || nval_any(v, "\n\xac");
-    for (const char *from = d;
-         blob && (p = find_any(in, from, (size_t)(d + dn - from), streams, &which)) != NULL;
-         from = p + 1) {
-        if (which == 0 && !(p + 4 <= d + dn && p[2] == 0 && p[3] == 5))
-            continue;
-        if (which < 5)
+    if (!nval_any(v, " ") || nval_any(v, "\n\xac")) {
+        const char *raw = NULL;
+        for (const char *q = waf_memchr(d, 0xac, dn); q != NULL && raw == NULL;
+             q = waf_memchr(q + 1, 0xac, (size_t)(d + dn - q - 1)))
+            if (q + 4 <= d + dn && (unsigned char)q[1] == 0xed && q[2] == 0 && q[3] == 5)
+                raw = q;
+        p = find_any(in, d, dn, streams, &which);
+        if (raw != NULL && (p == NULL || raw < p)) {
             waf_report(in, 944200, "java", WAF_CRITICAL, d, dn, "Java: serialized object stream");
-        else
-            waf_report(in, 944210, "java", WAF_CRITICAL, p, 16,
-                       "Deserialization: gadget or serialized object");
-        return;
+            return;
+        }
+        if (p != NULL) {
+            if (which < 4)
+                waf_report(in, 944200, "java", WAF_CRITICAL, d, dn,
+                           "Java: serialized object stream");
+            else
+                waf_report(in, 944210, "java", WAF_CRITICAL, p, 16,
+                           "Deserialization: gadget or serialized object");
+            return;
+        }
     }
     /* matched on the lowercased form */
     static const char *const deser_lower[] = {

@@ -45,7 +45,7 @@ static size_t full_decode(char *buf, size_t n, char *tmp, unsigned *flags)
     return n;
 }
 
-static size_t fold_shell(const char *in, size_t n, char *out)
+size_t nval_fold_shell(const char *in, size_t n, char *out)
 {
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
@@ -125,7 +125,7 @@ static size_t fold_shell(const char *in, size_t n, char *out)
     return k;
 }
 
-static size_t fold_path(const char *in, size_t n, char *out)
+size_t nval_fold_path(const char *in, size_t n, char *out)
 {
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
@@ -322,21 +322,71 @@ void nval_build(arena *a, nval *v, const char *raw, size_t raw_len)
     v->low_len = l;
 }
 
+/* The bytes of a token (letters, digits, '-', '.', '/', '_'): none of them is one that
+ * nval_fold_shell rewrites (quotes, backslashes, '^', '$', '{', whitespace, line breaks), and
+ * nval_fold_path only folds the '/' of a "//" or a "/./". */
+static const uint8_t token_byte[256] = {
+    ['-'] = 1, ['.'] = 1, ['/'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1,
+    ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1,
+    ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1,
+    ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1,
+    ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1, ['_'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1,
+    ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1,
+    ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+    ['y'] = 1, ['z'] = 1,
+};
+
+/* Which forms of v are its low form (NVAL_LOW_*), looked at once per value: the shell form
+ * when dec holds only token bytes, which low keeps as they are but for case; the path form as
+ * well when no "//" or "/./" folds. Most values that reach these forms are such tokens
+ * ("/index.html", "curl/8.5.0"): they share low instead of a copy and a fold each. */
+static unsigned low_forms(nval *v)
+{
+    if (v->low_forms != 0)
+        return v->low_forms;
+    unsigned f = NVAL_LOW_CHECKED;
+    if (v->low_len == v->dec_len) {
+        const unsigned char *u = (const unsigned char *)v->dec;
+        size_t n = v->dec_len;
+        bool path = true;
+        size_t i = 0;
+        for (; i < n && token_byte[u[i]]; i++)
+            if (u[i] == '/' && i + 1 < n &&
+                (u[i + 1] == '/' || (u[i + 1] == '.' && i + 2 < n && u[i + 2] == '/')))
+                path = false;
+        if (i == n)
+            f |= NVAL_LOW_SHELL | (path ? NVAL_LOW_PATH : 0u);
+    }
+    v->low_forms = (uint8_t)f;
+    return f;
+}
+
 void nval_build_shell(arena *a, nval *v)
 {
+    if (low_forms(v) & NVAL_LOW_SHELL) {
+        v->shell = v->low;
+        v->shell_len = v->low_len;
+        return;
+    }
     char *sh = arena_alloc(a, v->dec_len + 1);
     if (sh == NULL)
         return;
-    v->shell_len = fold_shell(v->dec, v->dec_len, sh);
+    v->shell_len = nval_fold_shell(v->dec, v->dec_len, sh);
     v->shell = sh;
 }
 
 void nval_build_path(arena *a, nval *v)
 {
+    if (low_forms(v) & NVAL_LOW_PATH) {
+        v->path = v->low;
+        v->path_len = v->low_len;
+        return;
+    }
     char *path = arena_alloc(a, v->dec_len + 1);
     if (path == NULL)
         return;
-    v->path_len = fold_path(v->dec, v->dec_len, path);
+    v->path_len = nval_fold_path(v->dec, v->dec_len, path);
     v->path = path;
 }
 

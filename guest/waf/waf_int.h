@@ -149,13 +149,22 @@ typedef struct nval {
     bool decoded;      /* a decoding round ran: raw may hold bytes that dec does not show */
     bool plain;        /* dec is only ASCII letters and digits (ids, tokens, words): most
                           detectors cannot match such a value, and skip it (see each one) */
+    uint8_t low_forms; /* NVAL_LOW_*: which of shell and path are low (0: not looked at yet) */
 } nval;
+
+#define NVAL_LOW_CHECKED 1u
+#define NVAL_LOW_SHELL 2u
+#define NVAL_LOW_PATH 4u
 
 /* Builds dec, low and chars in the arena; shell and path are left empty. */
 void nval_build(arena *a, nval *v, const char *raw, size_t raw_len);
 /* Builds the shell / path form (called only when a detector that needs it will run). */
 void nval_build_shell(arena *a, nval *v);
 void nval_build_path(arena *a, nval *v);
+/* The shell and path folds of n bytes of dec into out (n + 1 bytes); what the two calls above
+ * build, but for values that share the low form instead (tests hold the two to each other). */
+size_t nval_fold_shell(const char *in, size_t n, char *out);
+size_t nval_fold_path(const char *in, size_t n, char *out);
 /* Whether the value names a file the way path traversal and inclusion do: "..", or a
  * dot-file or well-known extension (".env", ".ini", ".php", ...). */
 bool nval_dotted_name(const nval *v);

@@ -134,3 +134,54 @@ TEST(test_arena_release_and_limit)
     CHECK(!a.exhausted);
     arena_destroy(&a);
 }
+
+/* Checks that v's shell and path forms are the folds of its decoded form. */
+static void check_forms_are_folds(const nval *v, const char *raw)
+{
+    char ref[64];
+    size_t n = nval_fold_shell(v->dec, v->dec_len, ref);
+    CHECK_MSG(n == v->shell_len && memcmp(ref, v->shell, n) == 0, "shell form of \"%s\"", raw);
+    n = nval_fold_path(v->dec, v->dec_len, ref);
+    CHECK_MSG(n == v->path_len && memcmp(ref, v->path, n) == 0, "path form of \"%s\"", raw);
+}
+
+TEST(test_token_values_share_low_only_where_the_folds_keep_it)
+{
+    /* a token shares its low form as its shell and path forms (no copy, no fold) */
+    arena a;
+    arena_init(&a);
+    nval v = build(&a, "/Index.html");
+    CHECK(v.shell == v.low && v.path == v.low);
+    CHECK_STR_EQ(v.path, "/index.html");
+    v = build(&a, "/a//b/./c");
+    CHECK(v.shell == v.low && v.path != v.low);
+    CHECK_STR_EQ(v.path, "/a/b/c");
+    /* every value of up to four bytes from token bytes and the bytes the folds rewrite: the
+       forms built, shared or not, are always the folds of dec */
+    static const char alphabet[] = "aZ5-./_\\ \t$\"{^\n%";
+    size_t k = sizeof alphabet - 1;
+    char raw[5];
+    for (size_t len = 1; len <= 4; len++) {
+        size_t total = 1;
+        for (size_t i = 0; i < len; i++)
+            total *= k;
+        for (size_t c = 0; c < total; c++) {
+            size_t x = c;
+            for (size_t i = 0; i < len; i++, x /= k)
+                raw[i] = alphabet[x % k];
+            raw[len] = '\0';
+            arena_mark m = arena_save(&a);
+            v = build(&a, raw);
+            check_forms_are_folds(&v, raw);
+            arena_release(&a, m);
+        }
+    }
+    static const char *const longer[] = {
+        "aegis-bench/1", "/index.html",       "curl/8.5.0",        "/A/./B", "/x/.",
+        "/.x//",         "..//../etc/passwd", "Mozilla/5.0_(X11)", NULL};
+    for (const char *const *l = longer; *l != NULL; l++) {
+        v = build(&a, *l);
+        check_forms_are_folds(&v, *l);
+    }
+    arena_destroy(&a);
+}

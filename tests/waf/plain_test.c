@@ -347,3 +347,29 @@ TEST(test_find_any_reports_the_first_needle_in_list_order_at_the_earliest_positi
     check_find_any(triples, "abxyz", 2, 3);
     check_find_any(triples, "ab", -1, 0);
 }
+
+TEST(test_serialized_streams_report_the_earliest_signature_around_stream_bytes)
+{
+    /* AC ED without 00 05 is no stream header: the search goes on to the signature after it,
+       which counts from where it starts; the earlier of two signatures is the one reported */
+    static const struct {
+        const char *body;
+        uint32_t rule, other;
+        const char *matched;
+    } cases[] = {
+        {"v=%AC%EDgASVxyz", 944210, 944200, "gASVxyz"},
+        {"v=xx%AC%ED%AC%EDrO0ABxx", 944200, 944210, NULL},
+        {"v=gASV1%AC%EDrO0AB", 944210, 944200, "gASV1\xac\xedrO0AB"},
+        {"v=rO0AB-gASV", 944200, 944210, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const waf_result *r =
+            analyze_post("/s", "application/x-www-form-urlencoded", cases[i].body);
+        const waf_match *m = find_rule(r, cases[i].rule);
+        CHECK_MSG(m != NULL, "%s: rule %u", cases[i].body, cases[i].rule);
+        CHECK_MSG(find_rule(r, cases[i].other) == NULL, "%s: rule %u", cases[i].body,
+                  cases[i].other);
+        if (m != NULL && cases[i].matched != NULL)
+            CHECK_STR_EQ(m->matched, cases[i].matched);
+    }
+}
