@@ -602,6 +602,28 @@ uint32_t cc_emit_cjump(cc *c, bool when_true, bool do_settle, uint32_t keep, uin
         cc_emit(c, 0); /* fuel of the run that follows when the branch is not taken */
         return at;
     }
+    if ((op == OP_BR_LT_U_K || op == OP_BR_GE_U_K) && p_op == OP_I32_ADD_K && !c->r.failed &&
+        cc_pos(c) == p_pos + 4 && c->code[p_pos + 1] != a) {
+        /* the branch tests a slot that the i32.add of a constant just before does not write (a
+         * loop stepping one counter and testing another): one instruction, the add first, as
+         * the compare does not read its result (ir.h, ADDK_THEN_BR_*) */
+        uint32_t d = c->code[p_pos + 1], x = c->code[p_pos + 2], k = c->code[p_pos + 3];
+        c->len = p_pos;
+        while (c->nfixups && c->fixups[c->nfixups - 1] >= p_pos)
+            c->nfixups--;
+        uint32_t at = cc_pos(c);
+        cc_emit_op(c, op == OP_BR_LT_U_K ? OP_ADDK_THEN_BR_LT_U_K : OP_ADDK_THEN_BR_GE_U_K);
+        cc_emit_src(c, d);
+        cc_emit_src(c, x);
+        cc_emit(c, k);
+        cc_emit_src(c, a);
+        cc_emit(c, b); /* a constant, not a slot */
+        c->acc_slot = d;
+        *word = cc_pos(c);
+        cc_emit(c, 0);
+        cc_emit(c, 0); /* fuel of the run that follows when the branch is not taken */
+        return at;
+    }
     if (kimm && op <= OP_BR_GE_U_K && p_op == OP_I32_LOAD8_U_K && !c->r.failed &&
         cc_pos(c) == p_pos + 5 && c->code[p_pos] == (uint32_t)c->handlers[OP_I32_LOAD8_U_K] &&
         c->code[p_pos + 1] == a) {

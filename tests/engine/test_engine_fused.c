@@ -536,6 +536,68 @@ TEST(test_byte_compare_and_branch_matches_the_operators)
     fx_close(&f);
 }
 
+/* An i32.add of a constant followed by a branch that compares another local with a constant:
+ * one instruction for lt_u and ge_u (ADDK_THEN_BR_LT_U_K, _GE_U_K), two for the other compares,
+ * all checked on values on both sides of the constant (signed ones against negative constants),
+ * the sum wrapping around 2^32 and kept on both paths, a compare of
+ * the add's own source (the value before the add), a loop that steps one counter and tests
+ * another, and fuel to the unit (the values of the unfused operators: 13 on either path, the run
+ * after a not-taken branch charged by the branch). */
+TEST(test_step_then_branch_on_another_local_matches_the_operators)
+{
+    fx f = fx_open("engine_fused", NULL, NULL);
+    eng_instance *in = f.instance;
+    static const uint32_t vals[] = {
+        0,           1,           33,          34,          35,          99,          100, 101,
+        0x7fffffffu, 0x80000000u, 0x80000001u, 0xfffffffau, 0xfffffffbu, 0xfffffffcu, 0xffffffffu};
+    static const char *const names[10] = {"step_then_eq",   "step_then_ne",   "step_then_lt_s",
+                                          "step_then_lt_u", "step_then_gt_s", "step_then_gt_u",
+                                          "step_then_le_s", "step_then_le_u", "step_then_ge_s",
+                                          "step_then_ge_u"};
+    static const uint32_t xs[] = {5, 0xfffffffcu};
+    for (size_t j = 0; j < 2; j++) {
+        for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+            uint32_t v = vals[i];
+            int32_t s = (int32_t)v;
+            bool taken[10] = {v == 34, v != 34, s<-5, v<100, s> - 5, v> 100, s <= 0, v <= 100,
+                              s >= -5, v >= 0x80000000u};
+            uint32_t d = xs[j] + 7u;
+            for (int c = 0; c < 10; c++) {
+                eng_slot a[2] = {xs[j], v};
+                CHECK_UINT_EQ(call_i32(in, names[c], a, 2), d + (taken[c] ? 2000u : 1000u));
+            }
+        }
+    }
+    static const uint32_t src[] = {0, 6, 7, 8, 0xffffffffu};
+    for (size_t i = 0; i < sizeof src / sizeof src[0]; i++) {
+        eng_slot a = src[i];
+        CHECK_UINT_EQ(call_i32(in, "step_then_lt_u_src", &a, 1),
+                      src[i] - 7u + (src[i] < 7 ? 2000u : 1000u));
+    }
+    eng_slot p = 0; /* 3 6 ... 99 102: 34 iterations */
+    CHECK_UINT_EQ(call_i32(in, "step_loop", &p, 1), 34102u);
+    p = 200; /* one iteration: the body runs before the test */
+    CHECK_UINT_EQ(call_i32(in, "step_loop", &p, 1), 1203u);
+    p = 0xfffffffeu; /* wraps to 1, then 4 ... 100: 34 iterations */
+    CHECK_UINT_EQ(call_i32(in, "step_loop", &p, 1), 34100u);
+    eng_slot a[2] = {5, 34};
+    eng_instance_set_fuel(in, 1000000);
+    CHECK_UINT_EQ(call_i32(in, "step_then_lt_u", a, 2), 2012u);
+    CHECK_UINT_EQ(eng_instance_fuel_used(in), 13u);
+    a[1] = 135;
+    CHECK_UINT_EQ(call_i32(in, "step_then_lt_u", a, 2), 1012u);
+    CHECK_UINT_EQ(eng_instance_fuel_used(in), 13u);
+    eng_instance_set_fuel(in, 12);
+    check_trap(in, "step_then_lt_u", a, 2, ENG_TRAP_OUT_OF_FUEL);
+    eng_instance_set_fuel(in, 13);
+    CHECK_UINT_EQ(call_i32(in, "step_then_lt_u", a, 2), 1012u);
+    eng_instance_set_fuel(in, 1000000);
+    p = 90; /* 93 96 99 102: the loop's fuel as unfused */
+    CHECK_UINT_EQ(call_i32(in, "step_loop", &p, 1), 4102u);
+    CHECK_UINT_EQ(eng_instance_fuel_used(in), 56u);
+    fx_close(&f);
+}
+
 /* br_table on a loaded byte (BR_TABLE_LOAD8_U_K) and on x + k (BR_TABLE_ADD_K): every case, the
  * default for indexes past the table (k makes small x wrap to large indexes), the value that the
  * table carries to its target, a load past the memory, and fuel (as the unfused operators). */

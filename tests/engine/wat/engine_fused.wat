@@ -348,4 +348,80 @@
   (func (export "xor_mul_acc") (param i64 i64 i64) (result i64)
     (i64.mul (local.get 2) (i64.xor (local.get 0) (i64.and (local.get 1) (i64.const 255)))))
   (func (export "xor_mul_b") (param i64 i64 i64) (result i64)
-    (i64.mul (i64.xor (i64.add (local.get 0) (i64.const 1)) (local.get 1)) (i64.const 1099511628211))))
+    (i64.mul (i64.xor (i64.add (local.get 0) (i64.const 1)) (local.get 1)) (i64.const 1099511628211)))
+  ;; i32.add of a constant, then a branch on another local (ADDK_THEN_BR_*): d = x + 7 in place,
+  ;; the compare on the second parameter against k2
+  (func (export "step_then_eq") (param i32 i32) (result i32)
+    (block $t
+      (local.set 0 (i32.add (local.get 0) (i32.const 7)))
+      (br_if $t (i32.eq (local.get 1) (i32.const 34)))
+      (return (i32.add (local.get 0) (i32.const 1000))))
+    (i32.add (local.get 0) (i32.const 2000)))
+  (func (export "step_then_ne") (param i32 i32) (result i32)
+    (block $t
+      (local.set 0 (i32.add (local.get 0) (i32.const 7)))
+      (br_if $t (i32.ne (local.get 1) (i32.const 34)))
+      (return (i32.add (local.get 0) (i32.const 1000))))
+    (i32.add (local.get 0) (i32.const 2000)))
+  (func (export "step_then_lt_s") (param i32 i32) (result i32)
+    (block $t
+      (local.set 0 (i32.add (local.get 0) (i32.const 7)))
+      (br_if $t (i32.lt_s (local.get 1) (i32.const -5)))
+      (return (i32.add (local.get 0) (i32.const 1000))))
+    (i32.add (local.get 0) (i32.const 2000)))
+  (func (export "step_then_lt_u") (param i32 i32) (result i32)
+    (block $t
+      (local.set 0 (i32.add (local.get 0) (i32.const 7)))
+      (br_if $t (i32.lt_u (local.get 1) (i32.const 100)))
+      (return (i32.add (local.get 0) (i32.const 1000))))
+    (i32.add (local.get 0) (i32.const 2000)))
+  (func (export "step_then_gt_s") (param i32 i32) (result i32)
+    (block $t
+      (local.set 0 (i32.add (local.get 0) (i32.const 7)))
+      (br_if $t (i32.gt_s (local.get 1) (i32.const -5)))
+      (return (i32.add (local.get 0) (i32.const 1000))))
+    (i32.add (local.get 0) (i32.const 2000)))
+  (func (export "step_then_gt_u") (param i32 i32) (result i32)
+    (block $t
+      (local.set 0 (i32.add (local.get 0) (i32.const 7)))
+      (br_if $t (i32.gt_u (local.get 1) (i32.const 100)))
+      (return (i32.add (local.get 0) (i32.const 1000))))
+    (i32.add (local.get 0) (i32.const 2000)))
+  (func (export "step_then_le_s") (param i32 i32) (result i32)
+    (block $t
+      (local.set 0 (i32.add (local.get 0) (i32.const 7)))
+      (br_if $t (i32.le_s (local.get 1) (i32.const 0)))
+      (return (i32.add (local.get 0) (i32.const 1000))))
+    (i32.add (local.get 0) (i32.const 2000)))
+  (func (export "step_then_le_u") (param i32 i32) (result i32)
+    (block $t
+      (local.set 0 (i32.add (local.get 0) (i32.const 7)))
+      (br_if $t (i32.le_u (local.get 1) (i32.const 100)))
+      (return (i32.add (local.get 0) (i32.const 1000))))
+    (i32.add (local.get 0) (i32.const 2000)))
+  (func (export "step_then_ge_s") (param i32 i32) (result i32)
+    (block $t
+      (local.set 0 (i32.add (local.get 0) (i32.const 7)))
+      (br_if $t (i32.ge_s (local.get 1) (i32.const -5)))
+      (return (i32.add (local.get 0) (i32.const 1000))))
+    (i32.add (local.get 0) (i32.const 2000)))
+  (func (export "step_then_ge_u") (param i32 i32) (result i32)
+    (block $t
+      (local.set 0 (i32.add (local.get 0) (i32.const 7)))
+      (br_if $t (i32.ge_u (local.get 1) (i32.const 0x80000000)))
+      (return (i32.add (local.get 0) (i32.const 1000))))
+    (i32.add (local.get 0) (i32.const 2000)))
+  ;; the compare reads the add's source, which the add does not write: the old value
+  (func (export "step_then_lt_u_src") (param i32) (result i32) (local i32)
+    (block $t
+      (local.set 1 (i32.add (local.get 0) (i32.const -7)))
+      (br_if $t (i32.lt_u (local.get 0) (i32.const 7)))
+      (return (i32.add (local.get 1) (i32.const 1000))))
+    (i32.add (local.get 1) (i32.const 2000)))
+  ;; an interpreter's loop tail: steps += 1, then loop while pc < n (pc set by the body)
+  (func (export "step_loop") (param i32) (result i32) (local i32)
+    (loop $l
+      (local.set 0 (i32.add (local.get 0) (i32.const 3)))
+      (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get 0) (i32.const 100))))
+    (i32.add (i32.mul (local.get 1) (i32.const 1000)) (local.get 0))))
