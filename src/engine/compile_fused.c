@@ -2,10 +2,10 @@
  * Fusions of the function compiler that look two or three instructions back (ir.h, the
  * instructions of exec_fused_more.inc): xors of rotates and shifts of one value (SHA-2's sigma
  * functions), an i32.add of a loaded word, an i64.mul of an xor (FNV-1a), and f64 stores of a
- * multiply-add with the loads that fed it (c[i] += x * b[j]). Each one replaces instructions that the compiler has just emitted,
- * whose intermediate results are stack temporaries that nothing else reads, by one instruction
- * at the first one's place; no label can lie between them (a label begins with a FUEL
- * instruction, which breaks the sequence).
+ * multiply-add with the loads that fed it (c[i] += x * b[j]). Each one replaces instructions that
+ * the compiler has just emitted, whose intermediate results are stack temporaries that nothing else
+ * reads, by one instruction at the first one's place; no label can lie between them (a label begins
+ * with a FUEL instruction, which breaks the sequence).
  */
 #include "engine/compile.h"
 
@@ -92,25 +92,49 @@ bool cc_fuse_sigma(cc *c, uint32_t a, uint32_t b)
     return true;
 }
 
-bool cc_fuse_add3(cc *c, uint32_t a, uint32_t b)
+/* Whether t, the destination of the instruction just emitted, is one of the operands a and b as a
+ * stack temporary that nothing else reads; *other is then the other operand. */
+static bool temp_operand(cc *c, uint32_t t, uint32_t a, uint32_t b, uint32_t *other)
 {
-    if (c->last_op != OP_I32_ADD || c->len != c->last_op_pos + 4)
-        return false;
-    uint32_t at = c->last_op_pos, t = c->code[at + 1], other;
     if (t == b && b == cc_canon(c, c->height + 1))
-        other = a;
+        *other = a;
     else if (t == a && a == cc_canon(c, c->height) && b != a)
-        other = b;
+        *other = b;
     else
         return false;
-    /* at the first sum's place; an operand that it read from the accumulator goes first */
-    uint32_t x = c->code[at + 2], y = c->code[at + 3], h = c->code[at];
-    bool x_acc = h == (uint32_t)c->handlers[OP_I32_ADD_A];
-    if (h == (uint32_t)c->handlers[OP_I32_ADD_B]) {
-        uint32_t s = x;
-        x = y, y = s, x_acc = true;
+    return true;
+}
+
+/* When the instruction just emitted is the binary operator op (layout d x y, in any accumulator
+ * variant; ir.h) computing a or b into a temporary (temp_operand): removes it and gives its
+ * operands, x first and *x_acc set when one of them was read from the accumulator, and the other
+ * operand of the instruction being fused. */
+static bool take_last_binop(cc *c, int op, uint32_t a, uint32_t b, uint32_t *x, uint32_t *y,
+                            bool *x_acc, uint32_t *other)
+{
+    if (c->last_op != op || c->len != c->last_op_pos + 4)
+        return false;
+    uint32_t at = c->last_op_pos;
+    if (!temp_operand(c, c->code[at + 1], a, b, other))
+        return false;
+    uint32_t h = c->code[at];
+    *x = c->code[at + 2], *y = c->code[at + 3];
+    *x_acc = h == (uint32_t)c->handlers[op + IR_VARIANT_A(I32_EQ)];
+    if (h == (uint32_t)c->handlers[op + IR_VARIANT_B(I32_EQ)]) {
+        uint32_t s = *x;
+        *x = *y, *y = s, *x_acc = true;
     }
     cc_unemit_last(c);
+    return true;
+}
+
+bool cc_fuse_add3(cc *c, uint32_t a, uint32_t b)
+{
+    /* at the first sum's place; an operand that it read from the accumulator goes first */
+    uint32_t x, y, other;
+    bool x_acc;
+    if (!take_last_binop(c, OP_I32_ADD, a, b, &x, &y, &x_acc, &other))
+        return false;
     if (!x_acc && c->acc_slot != NO_POS && other == c->acc_slot) {
         uint32_t s = x;
         x = other, other = s, x_acc = true;
@@ -129,22 +153,10 @@ bool cc_fuse_add3(cc *c, uint32_t a, uint32_t b)
  * in the accumulator from there (it commutes, so that operand goes first). True when fused. */
 bool cc_fuse_xor_mul(cc *c, uint32_t a, uint32_t b)
 {
-    if (c->last_op != OP_I64_XOR || c->len != c->last_op_pos + 4)
+    uint32_t x, y, other;
+    bool x_acc;
+    if (!take_last_binop(c, OP_I64_XOR, a, b, &x, &y, &x_acc, &other))
         return false;
-    uint32_t at = c->last_op_pos, t = c->code[at + 1], other;
-    if (t == b && b == cc_canon(c, c->height + 1))
-        other = a;
-    else if (t == a && a == cc_canon(c, c->height) && b != a)
-        other = b;
-    else
-        return false;
-    uint32_t x = c->code[at + 2], y = c->code[at + 3], h = c->code[at];
-    bool x_acc = h == (uint32_t)c->handlers[OP_I64_XOR_A];
-    if (h == (uint32_t)c->handlers[OP_I64_XOR_B]) {
-        uint32_t s = x;
-        x = y, y = s, x_acc = true;
-    }
-    cc_unemit_last(c);
     cc_emit_op(c, x_acc ? OP_I64_XOR_MUL_A : OP_I64_XOR_MUL);
     cc_emit_dst(c, cc_canon(c, c->height));
     cc_emit_src(c, x);
@@ -161,12 +173,8 @@ bool cc_fuse_add_load(cc *c, uint32_t a, uint32_t b)
         return false;
     /* the instruction takes the load's place and reads the other operand from the accumulator
      * when it was there before the load */
-    uint32_t at = c->last_op_pos, t = c->code[at + 1], other;
-    if (t == b && b == cc_canon(c, c->height + 1))
-        other = a;
-    else if (t == a && a == cc_canon(c, c->height) && b != a)
-        other = b;
-    else
+    uint32_t at = c->last_op_pos, other;
+    if (!temp_operand(c, c->code[at + 1], a, b, &other))
         return false;
     uint32_t x = c->code[at + 2], k = c->code[at + 3], offset = c->code[at + 4];
     cc_unemit_last(c);
