@@ -143,6 +143,38 @@ static char *wait_routes(const follow_env *e, const char *text, bool present, co
 }
 
 /* /headers on hello.test goes through the function (X-Handled-By) on to the origin. */
+/* aegis_module_traps_total summed over the node's modules, for one kind label (kind NULL: every
+ * kind). */
+static double traps_total(const follow_env *e, const char *kind)
+{
+    char *text = follow_admin(e, "/metrics");
+    const char *series = "aegis_module_traps_total{";
+    char want[96] = "";
+    if (kind != NULL)
+        snprintf(want, sizeof want, "kind=\"%s\"}", kind);
+    double sum = 0;
+    for (char *line = text; line != NULL && *line != '\0';) {
+        char *next = strchr(line, '\n');
+        if (next != NULL)
+            *next = '\0';
+        char *sp = strrchr(line, ' ');
+        if (strncmp(line, series, strlen(series)) == 0 && sp != NULL &&
+            (kind == NULL || strstr(line, want) != NULL))
+            sum += strtod(sp + 1, NULL);
+        line = next ? next + 1 : NULL;
+    }
+    free(text);
+    return sum;
+}
+
+/* The count wrk prints for non-2xx/3xx answers (0 when it prints none). */
+static long wrk_non2xx(const char *out)
+{
+    const char *key = "Non-2xx or 3xx responses:";
+    const char *at = strstr(out, key);
+    return at != NULL ? strtol(at + strlen(key), NULL, 10) : 0;
+}
+
 static void check_function_passes_to_origin(const follow_env *e)
 {
     e2e_response r;
@@ -217,8 +249,18 @@ TEST(follow_cli_init_build_deploy_register_serves_then_update_disable_close)
     unlink(wrk.out_path);
     fprintf(stderr, "wrk during update:\n%s", wout);
     CHECK_STR_HAS(wout, "requests in");
-    CHECK_MSG(strstr(wout, "Non-2xx") == NULL && strstr(wout, "Socket errors") == NULL,
-              "failed requests under update:\n%s", wout);
+    /* Zero requests may fail because of the update. The one failure the node is built to give
+     * under this load is the function's 50 ms wall-clock deadline: a test build (ASan) on a busy
+     * 2-core machine can have a worker descheduled for longer than that mid-call (wrk's maximum
+     * latency reaches 100+ ms), and the call then answers 502 by design. Each non-2xx answer
+     * must be one of those, counted as a deadline trap; any other trap kind, a reset or an
+     * unexplained non-2xx fails. */
+    long non2xx = wrk_non2xx(wout);
+    double deadlines = traps_total(&e, "deadline_exceeded"), traps = traps_total(&e, NULL);
+    CHECK_MSG(strstr(wout, "Socket errors") == NULL && traps == deadlines &&
+                  (double)non2xx <= deadlines,
+              "failed requests under update (traps %.0f, of them deadlines %.0f):\n%s", traps,
+              deadlines, wout);
     const char *line = strstr(wout, " requests in");
     while (line > wout && line[-1] != '\n')
         line--;
