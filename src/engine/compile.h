@@ -160,6 +160,8 @@ bool cc_fuse_sigma(cc *c, uint32_t a, uint32_t b);
 bool cc_fuse_add_load(cc *c, uint32_t a, uint32_t b);
 bool cc_fuse_xor_mul(cc *c, uint32_t a, uint32_t b);
 bool cc_fuse_add3(cc *c, uint32_t a, uint32_t b);
+/* after i64.and's operands were popped: */
+bool cc_fuse_extend_and(cc *c, uint32_t a, uint32_t b);
 /* after f64.store's address and value were popped: */
 bool cc_fuse_f64_store(cc *c, uint32_t addr, uint32_t v, uint32_t offset);
 

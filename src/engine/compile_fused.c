@@ -1,11 +1,12 @@
 /*
  * Fusions of the function compiler that look two or three instructions back (ir.h, the
  * instructions of exec_fused_more.inc): xors of rotates and shifts of one value (SHA-2's sigma
- * functions), an i32.add of a loaded word, an i64.mul of an xor (FNV-1a), and f64 stores of a
- * multiply-add with the loads that fed it (c[i] += x * b[j]). Each one replaces instructions that
- * the compiler has just emitted, whose intermediate results are stack temporaries that nothing else
- * reads, by one instruction at the first one's place; no label can lie between them (a label begins
- * with a FUEL instruction, which breaks the sequence).
+ * functions), an i32.add of a loaded word, an i64.mul of an xor (FNV-1a), an i64.and of a
+ * zero-extended i32 with a constant (an i32 and), and f64 stores of a multiply-add with the loads
+ * that fed it (c[i] += x * b[j]). Each one replaces instructions that the compiler has just
+ * emitted, whose intermediate results are stack temporaries that nothing else reads, by one
+ * instruction at the first one's place; no label can lie between them (a label begins with a
+ * FUEL instruction, which breaks the sequence).
  */
 #include "engine/compile.h"
 
@@ -289,5 +290,27 @@ bool cc_fuse_f64_store(cc *c, uint32_t addr, uint32_t v, uint32_t offset)
     if (!rmw)
         cc_emit(c, offset);
     c->prev_op = c->prev2_op = -1;
+    return true;
+}
+
+/* i64.and of a and b where one of them is an i64.extend_i32_u of x just computed into a stack
+ * temporary that nothing else reads and the other is a constant k (a byte widened for a hash,
+ * `(uint64_t)c & 255`): the extension clears the high half, so the result is x & (uint32)k,
+ * zero-extended, which is what I32_AND_K writes (slots hold i32 values zero-extended). One
+ * existing instruction at the extension's place, reading x from the accumulator when the
+ * extension did. True when fused. */
+bool cc_fuse_extend_and(cc *c, uint32_t a, uint32_t b)
+{
+    uint32_t at = c->last_op_pos, other;
+    if (c->last_op != OP_I64_EXTEND_I32_U || c->len != at + 3 ||
+        !temp_operand(c, c->code[at + 1], a, b, &other) || !(other & CONST_TAG))
+        return false;
+    uint32_t x = c->code[at + 2], k = (uint32_t)c->consts[other & ~SLOT_TAGS];
+    cc_unemit_last(c);
+    cc_emit_vop(c, OP_I32_AND_K, x, NO_POS);
+    cc_emit_dst(c, cc_canon(c, c->height));
+    cc_emit_src(c, x);
+    cc_emit(c, k);
+    c->acc_slot = cc_canon(c, c->height);
     return true;
 }

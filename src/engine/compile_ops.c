@@ -110,6 +110,10 @@ void cc_binop(cc *c, int op, eng_valtype in, eng_valtype out)
         cc_push_canon(c, out);
         return;
     }
+    if (op == OP_I64_AND && !cc_dead(c) && cc_fuse_extend_and(c, a.loc, b.loc)) {
+        cc_push_canon(c, out);
+        return;
+    }
     if (op == OP_I32_XOR && !cc_dead(c) && cc_fuse_sigma(c, a.loc, b.loc)) {
         cc_push_canon(c, out);
         return;

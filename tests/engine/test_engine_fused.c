@@ -722,3 +722,38 @@ TEST(test_i64_xor_then_multiply_matches_the_operators)
     CHECK_UINT_EQ(eng_instance_fuel_used(in), 6u);
     fx_close(&f);
 }
+
+/* An i64.and of an i64.extend_i32_u and a constant runs as an i32 and of the low half of the
+ * constant (I32_AND_K): i32 values with the top bit set (which must not sign-extend), constants
+ * whose high half the extension clears, on either side of the and, the i32 from the accumulator
+ * and a 64-bit sum after it, and a slot operand (not fused); fuel as unfused (a local.get, the
+ * extension, a constant, the and, the end). */
+TEST(test_i64_and_of_an_unsigned_extension_matches_the_operators)
+{
+    fx f = fx_open("engine_fused", NULL, NULL);
+    eng_instance *in = f.instance;
+    static const uint32_t v[] = {0, 1, 0xffu, 0x100u, 0x7fffffffu, 0x80000000u, 0xfffff0ffu,
+                                 0xffffffffu};
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        uint32_t x = v[i];
+        eng_slot a[2] = {x, 0xfedcba9876543210ull}, r = 0;
+        call(in, "ext_and", a, 1, &r, 1);
+        CHECK_UINT_EQ(r, (uint64_t)(x & 255u));
+        call(in, "ext_and_first", a, 1, &r, 1);
+        CHECK_UINT_EQ(r, (uint64_t)x & 0xffffffff80000fffull);
+        call(in, "ext_and_high", a, 1, &r, 1);
+        CHECK_UINT_EQ(r, 0u);
+        call(in, "ext_and_acc", a, 2, &r, 1);
+        CHECK_UINT_EQ(r, 0xfedcba9876543210ull + (uint64_t)(uint32_t)(x + 1u));
+        call(in, "ext_and_slot", a, 2, &r, 1);
+        CHECK_UINT_EQ(r, (uint64_t)x & 0xfedcba9876543210ull);
+    }
+    eng_instance_set_fuel(in, 1000000);
+    eng_slot a = 0x1234u, r = 0;
+    call(in, "ext_and", &a, 1, &r, 1);
+    CHECK_UINT_EQ(r, 0x34u);
+    CHECK_UINT_EQ(eng_instance_fuel_used(in), 5u);
+    eng_instance_set_fuel(in, 4);
+    check_trap(in, "ext_and", &a, 1, ENG_TRAP_OUT_OF_FUEL);
+    fx_close(&f);
+}
