@@ -541,6 +541,24 @@ static const int cmp_to_br[][3] = {
  * The condition's own compare is fused into the branch when it was the last instruction.
  * Before the jump, the remaining stack is settled (keep = operands that must be canonical).
  * Returns the instruction position; *word receives the position of its jump word. */
+/* Drops the code from pos on (the instruction there is the last one emitted), with its fixups. */
+static void unemit_from(cc *c, uint32_t pos)
+{
+    c->len = pos;
+    while (c->nfixups && c->fixups[c->nfixups - 1] >= pos)
+        c->nfixups--;
+}
+
+/* Ends the conditional branch that starts at at: its offset word, whose index goes to *word for
+ * the caller to patch, and the fuel word of the run that follows when it is not taken. */
+static uint32_t cjump_tail(cc *c, uint32_t at, uint32_t *word)
+{
+    *word = cc_pos(c);
+    cc_emit(c, 0);
+    cc_emit(c, 0);
+    return at;
+}
+
 uint32_t cc_emit_cjump(cc *c, bool when_true, bool do_settle, uint32_t keep, uint32_t *word)
 {
     operand cond = cc_pop(c, ENG_I32);
@@ -584,9 +602,7 @@ uint32_t cc_emit_cjump(cc *c, bool when_true, bool do_settle, uint32_t keep, uin
         /* the branch tests x + k computed just before (a loop counter): one instruction that
          * also keeps the sum (ir.h) */
         uint32_t d = c->code[p_pos + 1], x = c->code[p_pos + 2], k = c->code[p_pos + 3];
-        c->len = p_pos;
-        while (c->nfixups && c->fixups[c->nfixups - 1] >= p_pos)
-            c->nfixups--;
+        unemit_from(c, p_pos);
         uint32_t at = cc_pos(c);
         cc_emit_op(c, fused);
         cc_emit_src(c, d);
@@ -597,10 +613,7 @@ uint32_t cc_emit_cjump(cc *c, bool when_true, bool do_settle, uint32_t keep, uin
         else if (two)
             cc_emit_src(c, b);
         c->acc_slot = d;
-        *word = cc_pos(c);
-        cc_emit(c, 0);
-        cc_emit(c, 0); /* fuel of the run that follows when the branch is not taken */
-        return at;
+        return cjump_tail(c, at, word);
     }
     if ((op == OP_BR_LT_U_K || op == OP_BR_GE_U_K) && p_op == OP_I32_ADD_K && !c->r.failed &&
         cc_pos(c) == p_pos + 4 && c->code[p_pos + 1] != a) {
@@ -608,9 +621,7 @@ uint32_t cc_emit_cjump(cc *c, bool when_true, bool do_settle, uint32_t keep, uin
          * loop stepping one counter and testing another): one instruction, the add first, as
          * the compare does not read its result (ir.h, ADDK_THEN_BR_*) */
         uint32_t d = c->code[p_pos + 1], x = c->code[p_pos + 2], k = c->code[p_pos + 3];
-        c->len = p_pos;
-        while (c->nfixups && c->fixups[c->nfixups - 1] >= p_pos)
-            c->nfixups--;
+        unemit_from(c, p_pos);
         uint32_t at = cc_pos(c);
         cc_emit_op(c, op == OP_BR_LT_U_K ? OP_ADDK_THEN_BR_LT_U_K : OP_ADDK_THEN_BR_GE_U_K);
         cc_emit_src(c, d);
@@ -619,10 +630,7 @@ uint32_t cc_emit_cjump(cc *c, bool when_true, bool do_settle, uint32_t keep, uin
         cc_emit_src(c, a);
         cc_emit(c, b); /* a constant, not a slot */
         c->acc_slot = d;
-        *word = cc_pos(c);
-        cc_emit(c, 0);
-        cc_emit(c, 0); /* fuel of the run that follows when the branch is not taken */
-        return at;
+        return cjump_tail(c, at, word);
     }
     if (kimm && op <= OP_BR_GE_U_K && p_op == OP_I32_LOAD8_U_K && !c->r.failed &&
         cc_pos(c) == p_pos + 5 && c->code[p_pos] == (uint32_t)c->handlers[OP_I32_LOAD8_U_K] &&
@@ -630,9 +638,7 @@ uint32_t cc_emit_cjump(cc *c, bool when_true, bool do_settle, uint32_t keep, uin
         /* the branch tests a byte loaded just before against a constant (a lexer's character
          * test): one instruction that also keeps the byte (ir.h, LD8K_BR_*) */
         uint32_t at = p_pos;
-        c->len = p_pos;
-        while (c->nfixups && c->fixups[c->nfixups - 1] >= p_pos)
-            c->nfixups--;
+        unemit_from(c, p_pos);
         uint32_t d = c->code[p_pos + 1], x = c->code[p_pos + 2], k = c->code[p_pos + 3],
                  offset = c->code[p_pos + 4];
         cc_emit_op(c, op - OP_BR_EQ_K + OP_LD8K_BR_EQ_K);
@@ -642,10 +648,7 @@ uint32_t cc_emit_cjump(cc *c, bool when_true, bool do_settle, uint32_t keep, uin
         cc_emit(c, offset);
         cc_emit(c, b); /* a constant, not a slot */
         c->acc_slot = d;
-        *word = cc_pos(c);
-        cc_emit(c, 0);
-        cc_emit(c, 0); /* fuel of the run that follows when the branch is not taken */
-        return at;
+        return cjump_tail(c, at, word);
     }
     uint32_t at = cc_pos(c);
     if ((op == OP_BR_IF || op == OP_BR_UNLESS) && c->acc_slot != NO_POS && a == c->acc_slot)
@@ -657,10 +660,7 @@ uint32_t cc_emit_cjump(cc *c, bool when_true, bool do_settle, uint32_t keep, uin
         cc_emit(c, b); /* a constant, not a slot */
     else if (two)
         cc_emit_src(c, b);
-    *word = cc_pos(c);
-    cc_emit(c, 0);
-    cc_emit(c, 0); /* fuel of the run that follows when the branch is not taken */
-    return at;
+    return cjump_tail(c, at, word);
 }
 
 /* Ends the current run; the next one is charged by the not-taken path of the conditional branch

@@ -129,6 +129,17 @@ static bool take_last_binop(cc *c, int op, uint32_t a, uint32_t b, uint32_t *x, 
     return true;
 }
 
+/* op (layout d x y z) into the next stack slot, which is then in the accumulator. */
+static void emit_three(cc *c, int op, uint32_t x, uint32_t y, uint32_t z)
+{
+    cc_emit_op(c, op);
+    cc_emit_dst(c, cc_canon(c, c->height));
+    cc_emit_src(c, x);
+    cc_emit_src(c, y);
+    cc_emit_src(c, z);
+    c->acc_slot = cc_canon(c, c->height);
+}
+
 bool cc_fuse_add3(cc *c, uint32_t a, uint32_t b)
 {
     /* at the first sum's place; an operand that it read from the accumulator goes first */
@@ -140,12 +151,7 @@ bool cc_fuse_add3(cc *c, uint32_t a, uint32_t b)
         uint32_t s = x;
         x = other, other = s, x_acc = true;
     }
-    cc_emit_op(c, x_acc ? OP_I32_ADD3_A : OP_I32_ADD3);
-    cc_emit_dst(c, cc_canon(c, c->height));
-    cc_emit_src(c, x);
-    cc_emit_src(c, y);
-    cc_emit_src(c, other);
-    c->acc_slot = cc_canon(c, c->height);
+    emit_three(c, x_acc ? OP_I32_ADD3_A : OP_I32_ADD3, x, y, other);
     return true;
 }
 
@@ -158,12 +164,7 @@ bool cc_fuse_xor_mul(cc *c, uint32_t a, uint32_t b)
     bool x_acc;
     if (!take_last_binop(c, OP_I64_XOR, a, b, &x, &y, &x_acc, &other))
         return false;
-    cc_emit_op(c, x_acc ? OP_I64_XOR_MUL_A : OP_I64_XOR_MUL);
-    cc_emit_dst(c, cc_canon(c, c->height));
-    cc_emit_src(c, x);
-    cc_emit_src(c, y);
-    cc_emit_src(c, other);
-    c->acc_slot = cc_canon(c, c->height);
+    emit_three(c, x_acc ? OP_I64_XOR_MUL_A : OP_I64_XOR_MUL, x, y, other);
     return true;
 }
 
