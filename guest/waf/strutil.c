@@ -165,6 +165,16 @@ static inline unsigned char at(const char *hay, size_t i, bool nocase)
     return (unsigned char)(nocase ? lc(hay[i]) : hay[i]);
 }
 
+/* Whether needle nd, whose first byte matches hay[i], matches there whole (inside n bytes). */
+static inline __attribute__((always_inline)) bool rest_matches(const char *hay, size_t n, size_t i,
+                                                               const char *nd, bool nocase)
+{
+    size_t k = 1;
+    while (nd[k] != '\0' && i + k < n && (char)at(hay, i + k, nocase) == nd[k])
+        k++;
+    return nd[k] == '\0';
+}
+
 /* Inlined into its two callers, so that each is compiled for a constant nocase. */
 static inline __attribute__((always_inline)) const char *find_any_impl(needle_cache *nc,
                                                                        const char *hay, size_t n,
@@ -216,11 +226,7 @@ static inline __attribute__((always_inline)) const char *find_any_impl(needle_ca
         }
         if (f != NULL && f->chained) {
             for (unsigned j = f->first[a]; j != 0; j = f->next[j - 1]) {
-                const char *nd = list[j - 1];
-                size_t k = 1;
-                while (nd[k] != '\0' && i + k < n && (char)at(hay, i + k, nocase) == nd[k])
-                    k++;
-                if (nd[k] == '\0') {
+                if (rest_matches(hay, n, i, list[j - 1], nocase)) {
                     if (which != NULL)
                         *which = j - 1;
                     return hay + i;
@@ -230,13 +236,7 @@ static inline __attribute__((always_inline)) const char *find_any_impl(needle_ca
         }
         size_t idx = 0;
         for (const char *const *l = list; *l != NULL; l++, idx++) {
-            const char *nd = *l;
-            if ((unsigned char)nd[0] != a)
-                continue;
-            size_t k = 1;
-            while (nd[k] != '\0' && i + k < n && (char)at(hay, i + k, nocase) == nd[k])
-                k++;
-            if (nd[k] == '\0') {
+            if ((unsigned char)(*l)[0] == a && rest_matches(hay, n, i, *l, nocase)) {
                 if (which != NULL)
                     *which = idx;
                 return hay + i;
